@@ -1,0 +1,133 @@
+"""The two kinds of codec and the helpers they share.
+
+An :class:`InputCodec` turns one V2 tensor into one numpy array and back. A
+:class:`RequestCodec` combines the decoded tensors of a request into what a model
+takes (an array, a DataFrame, a dict of arrays) and splits a model's output into
+named arrays. A codec may be both (``np`` is).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable, Sequence
+
+import numpy as np
+from mlserver.types import Parameters, RequestInput, ResponseOutput
+
+from runtime_mlflow.errors import InvalidInput
+
+from .datatypes import to_datatype
+
+
+@dataclass(frozen=True)
+class Column:
+    """One decoded input: its name, the V2 datatype it arrived as, and its values."""
+
+    name: str
+    datatype: str
+    array: np.ndarray
+
+
+class InputCodec:
+    """Decodes one V2 tensor into a numpy array shaped as the tensor; encodes the inverse."""
+
+    content_type: ClassVar[str]
+    fallback: ClassVar[bool] = False
+    """A fallback encoder is tried only after every other codec declined an output."""
+
+    def decode(self, tensor: RequestInput) -> np.ndarray:
+        raise NotImplementedError
+
+    def can_encode(self, array: np.ndarray) -> bool:
+        raise NotImplementedError
+
+    def encode(self, name: str, array: np.ndarray) -> ResponseOutput:
+        raise NotImplementedError
+
+
+class RequestCodec:
+    """Combines decoded inputs into a model input; splits a model output into named arrays."""
+
+    content_type: ClassVar[str]
+    fallback: ClassVar[bool] = False
+    """A fallback encoder is tried only after every other codec declined an output."""
+
+    def decode_request(self, columns: Sequence[Column]) -> Any:
+        raise NotImplementedError
+
+    def can_encode_value(self, value: Any) -> bool:
+        raise NotImplementedError
+
+    def encode_value(self, value: Any) -> list[tuple[str | None, np.ndarray]]:
+        """Split ``value`` into ``(name, array)`` pairs; ``None`` names are filled in later."""
+        raise NotImplementedError
+
+
+def datatype_of(tensor: RequestInput) -> str:
+    """The tensor's V2 datatype as a plain string."""
+    return str(getattr(tensor.datatype, "value", tensor.datatype))
+
+
+def element_count(shape: Iterable[int]) -> int:
+    return math.prod(shape)
+
+
+def flat_elements(tensor: RequestInput) -> list[Any]:
+    """The tensor's data as one flat list, whether it arrived flat or nested."""
+    data = tensor.data.root
+    if not isinstance(data, list):
+        return [data]
+    if data and isinstance(data[0], list):
+        return _flatten(data)
+    return data
+
+
+def _flatten(data: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    stack = [iter(data)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, list):
+                stack.append(iter(item))
+                break
+            out.append(item)
+        else:
+            stack.pop()
+    return out
+
+
+def shaped(tensor: RequestInput, array: np.ndarray) -> np.ndarray:
+    """Reshape the flat ``array`` to the tensor's shape; raises InvalidInput on a size mismatch."""
+    shape = list(tensor.shape)
+    if -1 in shape:
+        known = element_count(d for d in shape if d != -1)
+        if shape.count(-1) > 1 or known == 0 or array.size % known:
+            raise InvalidInput(
+                f"input {tensor.name!r} has shape {shape}, which {array.size} data elements cannot fill"
+            )
+        return array.reshape(shape)
+    expected = element_count(shape)
+    if array.size != expected:
+        raise InvalidInput(
+            f"input {tensor.name!r} has shape {shape} ({expected} elements) "
+            f"but {array.size} data elements arrived"
+        )
+    return array.reshape(shape)
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array of ``values`` (lists stay elements, never become a dimension)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def response_output(
+    name: str, array: np.ndarray, data: list[Any], content_type: str | None = None, datatype: str | None = None
+) -> ResponseOutput:
+    return ResponseOutput(
+        name=name,
+        shape=list(array.shape),
+        datatype=datatype or to_datatype(array.dtype),
+        parameters=Parameters(content_type=content_type) if content_type else None,
+        data=data,
+    )

@@ -1,0 +1,86 @@
+"""``np``: a tensor as a numpy array; a request as one array (or its inputs side by side)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from mlserver.types import RequestInput, ResponseOutput
+
+from runtime_mlflow.errors import InvalidInput
+
+from .base import Column, InputCodec, datatype_of, RequestCodec, flat_elements, object_array, response_output, shaped
+from .casting import cast
+from .datatypes import to_datatype, to_dtype
+from .registry import register_codec
+
+_NUMERIC_OBJECTS = frozenset({"integer", "floating", "mixed-integer-float", "boolean"})
+
+
+def to_array(value: Any) -> np.ndarray:
+    """Any array-like model output as an array of rank >= 1 (ragged lists become objects)."""
+    if isinstance(value, (pd.Series, pd.Index)):
+        return value.to_numpy()
+    if isinstance(value, np.ndarray):
+        return value.reshape(1) if value.ndim == 0 else value
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.asarray(value)
+        except ValueError:
+            return object_array(value)
+    return np.asarray([value])
+
+
+@register_codec
+class NumpyCodec(InputCodec, RequestCodec):
+    content_type = "np"
+    fallback = True
+
+    def decode(self, tensor: RequestInput) -> np.ndarray:
+        datatype = datatype_of(tensor)
+        dtype = to_dtype(datatype)
+        if dtype.kind == "O":
+            return shaped(tensor, object_array(flat_elements(tensor)))
+        try:
+            array = np.asarray(tensor.data.root)
+        except ValueError as exc:
+            raise InvalidInput(f"input {tensor.name!r} has ragged data ({exc})") from None
+        array = cast(array.ravel(), dtype, tensor.name, datatype, _arrived(array))
+        return shaped(tensor, array)
+
+    def can_encode(self, array: np.ndarray) -> bool:
+        if array.dtype.kind in "biuf":
+            return True
+        return array.dtype.kind == "O" and pd.api.types.infer_dtype(array.ravel(), skipna=False) in _NUMERIC_OBJECTS
+
+    def encode(self, name: str, array: np.ndarray) -> ResponseOutput:
+        if array.dtype.kind == "O":
+            array = np.asarray(array.tolist())
+        return response_output(name, array, array.ravel().tolist(), datatype=to_datatype(array.dtype))
+
+    def decode_request(self, columns: Sequence[Column]) -> np.ndarray:
+        if len(columns) == 1:
+            return columns[0].array
+        arrays = [c.array.reshape(-1) if c.array.ndim == 2 and c.array.shape[1] == 1 else c.array for c in columns]
+        lengths = {c.name: len(a) if a.ndim else 1 for c, a in zip(columns, arrays)}
+        if any(a.ndim != 1 for a in arrays) or len(set(lengths.values())) != 1:
+            raise InvalidInput(
+                "content type 'np' stacks several inputs as the columns of one array, so each "
+                f"must have shape [N] or [N, 1] with the same N; got "
+                + ", ".join(f"{c.name!r} {list(c.array.shape)}" for c in columns)
+            )
+        return np.column_stack(arrays)
+
+    def can_encode_value(self, value: Any) -> bool:
+        return True
+
+    def encode_value(self, value: Any) -> list[tuple[str | None, np.ndarray]]:
+        return [(None, to_array(value))]
+
+
+def _arrived(array: np.ndarray) -> str:
+    try:
+        return to_datatype(array.dtype) if array.dtype.kind != "U" else "strings"
+    except Exception:
+        return str(array.dtype)

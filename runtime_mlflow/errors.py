@@ -1,0 +1,68 @@
+"""Errors raised by runtime_mlflow, all rooted in one class that carries a status.
+
+MLServer maps an ``MLServerError`` once to REST (``{"error": str(exc)}`` with
+``status_code``) and once to gRPC (400 -> INVALID_ARGUMENT, 500 -> INTERNAL), so
+every error here is one::
+
+    RuntimeMLflowError (500)              root; anything unexpected
+    ├── ClientError (400)                 the request was wrong
+    │   ├── InvalidInput                  an input cannot be decoded or conformed
+    │   ├── InvalidParameter              a request parameter has the wrong type
+    │   ├── UnknownOutput                 a requested output does not exist
+    │   └── ModelInputError               the model rejected the input it was given
+    ├── ModelLoadError (500)              the model could not be loaded
+    ├── PredictionError (500)             the model failed for a reason of its own
+    └── CodecError (500)                  a codec was misused or misregistered
+        └── CodecAlreadyRegistered
+"""
+
+from __future__ import annotations
+
+from mlserver.errors import MLServerError
+
+
+class RuntimeMLflowError(MLServerError):
+    """Root of every error this package raises; ``status_code`` defaults to 500."""
+
+    status = 500
+
+    def __init__(self, msg: str):
+        super().__init__(msg, status_code=self.status)
+
+
+class ClientError(RuntimeMLflowError):
+    """The client sent something the model cannot take: HTTP 400, gRPC INVALID_ARGUMENT."""
+
+    status = 400
+
+
+class InvalidInput(ClientError):
+    """An input is missing, unknown, of the wrong shape or not convertible."""
+
+
+class InvalidParameter(ClientError):
+    """A request parameter does not fit the model's params schema."""
+
+
+class UnknownOutput(ClientError):
+    """A requested output is not one the model produces."""
+
+
+class ModelInputError(ClientError):
+    """The model raised ValueError/TypeError/KeyError on the input it was given."""
+
+
+class ModelLoadError(RuntimeMLflowError):
+    """The model could not be loaded; the message names the model and the cause."""
+
+
+class PredictionError(RuntimeMLflowError):
+    """The model failed while predicting for a reason that is not the client's."""
+
+
+class CodecError(RuntimeMLflowError):
+    """A codec cannot do what was asked of it (a programming error, not the client's)."""
+
+
+class CodecAlreadyRegistered(CodecError):
+    """A content type was registered twice."""

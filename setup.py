@@ -1,0 +1,57 @@
+"""Packaging for runtime_mlflow.
+
+``codecs/`` sits at the top of the repository but installs as
+``runtime_mlflow.codecs``: a top-level package named ``codecs`` would be shadowed
+by the standard library's ``codecs``, which the interpreter imports at start-up.
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+
+HERE = Path(__file__).parent
+version: dict[str, str] = {}
+exec((HERE / "runtime_mlflow" / "version.py").read_text(), version)
+
+setup(
+    name="runtime-mlflow",
+    version=version["__version__"],
+    description="An MLServer runtime serving MLflow models over the V2 inference protocol",
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=["runtime_mlflow", "runtime_mlflow.codecs"],
+    package_dir={"runtime_mlflow.codecs": "codecs"},
+    install_requires=[
+        # The runtime is written against MLServer 1.7.1's MLModel, codec and
+        # parallel-worker internals; 1.7.1 is MLServer's last release.
+        "mlserver==1.7.1",
+        # MLflow 3.17 is the newest installable here (3.18.0 has no matching
+        # mlflow-skinny); the pyfunc and signature APIs used are stable in 3.x.
+        "mlflow>=3.17,<4",
+        "numpy>=2,<3",
+        "pandas>=3,<4",
+        # uvloop 0.22+ makes every MLServer 1.7.1 inference worker die at start
+        # ("There is no current event loop"); 0.21 works.
+        "uvloop<0.22",
+        # MLServer 1.7.1 is incompatible with FastAPI 0.116+ and protobuf 7.
+        "fastapi<0.116",
+        "protobuf<7",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "hypothesis>=6",
+            "httpx>=0.27",
+            "requests>=2.31",
+            "tritonclient[http,grpc]>=2.50",
+            # the example and test models are scikit-learn models
+            "scikit-learn>=1.5",
+        ],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
