@@ -36,7 +36,9 @@ class InputCodec:
     fallback: ClassVar[bool] = False
     """A fallback encoder is tried only after every other codec declined an output."""
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
+        """The tensor's values shaped as ``tensor.shape``. ``dtype`` is what the model wants,
+        when known: a codec that can read values straight into it should (a hint only)."""
         raise NotImplementedError
 
     def can_encode(self, array: np.ndarray) -> bool:

@@ -23,7 +23,7 @@ _b64encode = partial(binascii.b2a_base64, newline=False)
 class Base64Codec(InputCodec):
     content_type = "base64"
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
         try:
             decoded = list(map(_b64decode, flat_elements(tensor)))
         except (binascii.Error, ValueError, TypeError) as exc:

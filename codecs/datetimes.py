@@ -17,7 +17,7 @@ from .string import text_elements
 class DatetimeCodec(InputCodec):
     content_type = "datetime"
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
         try:
             parsed = pd.to_datetime(pd.Series(text_elements(tensor), dtype=object), format="ISO8601")
         except (ValueError, TypeError, OverflowError) as exc:

@@ -35,7 +35,7 @@ class JsonCodec(InputCodec):
     content_type = "json"
     fallback = True
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
         texts = text_elements(tensor)
         try:
             # one parse for the whole tensor; an element that is not exactly one

@@ -37,16 +37,20 @@ class NumpyCodec(InputCodec, RequestCodec):
     content_type = "np"
     fallback = True
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
         datatype = datatype_of(tensor)
-        dtype = to_dtype(datatype)
-        if dtype.kind == "O":
+        declared = to_dtype(datatype)
+        if declared.kind == "O":
             return shaped(tensor, object_array(flat_elements(tensor)))
         try:
             array = np.asarray(tensor.data.root)
         except ValueError as exc:
             raise InvalidInput(f"input {tensor.name!r} has ragged data ({exc})") from None
-        array = cast(array.ravel(), dtype, tensor.name, datatype, _arrived(array))
+        # JSON numbers go straight to the dtype the model wants: 7.4 sent as FP32 for a
+        # double column stays 7.4 rather than becoming float32(7.4) widened again.
+        target = dtype if dtype is not None and dtype.kind in "biuf" else declared
+        expected = datatype if target == declared else to_datatype(target)
+        array = cast(array.ravel(), target, tensor.name, expected, _arrived(array, datatype))
         return shaped(tensor, array)
 
     def can_encode(self, array: np.ndarray) -> bool:
@@ -79,8 +83,8 @@ class NumpyCodec(InputCodec, RequestCodec):
         return [(None, to_array(value))]
 
 
-def _arrived(array: np.ndarray) -> str:
-    try:
-        return to_datatype(array.dtype) if array.dtype.kind != "U" else "strings"
-    except Exception:
-        return str(array.dtype)
+def _arrived(array: np.ndarray, declared: str) -> str:
+    """How the data looked: its declared datatype, or what JSON actually held."""
+    if array.dtype.kind in "US":
+        return f"{declared} with strings"
+    return declared

@@ -33,7 +33,7 @@ def text_elements(tensor: RequestInput) -> list[str]:
 class StringCodec(InputCodec):
     content_type = "str"
 
-    def decode(self, tensor: RequestInput) -> np.ndarray:
+    def decode(self, tensor: RequestInput, dtype: np.dtype | None = None) -> np.ndarray:
         return shaped(tensor, object_array(text_elements(tensor)))
 
     def can_encode(self, array: np.ndarray) -> bool:
