@@ -41,9 +41,10 @@ def conform(columns: Sequence[Column], schema: Schema, content_type: str | None)
 
 def _match(columns: Sequence[Column], specs: list, named: bool, kind: str) -> list[tuple[str, Any, Column]]:
     """``(name, spec, column)`` for each spec that has a column, by name (or by position
-    when the signature has no names, or one spec meets one input)."""
+    when the signature has no names, or one tensor meets one input: a single tensor's
+    name is often unknown to clients, while a column's name is what the model uses)."""
     names = [spec_name(s, i, INPUT_PREFIX) for i, s in enumerate(specs)]
-    if not named or (len(specs) == 1 and len(columns) == 1):
+    if not named or (kind == "tensor" and len(specs) == 1 and len(columns) == 1):
         if len(columns) != len(specs):
             raise InvalidInput(
                 f"the model takes {len(specs)} {kind}{'s' if len(specs) > 1 else ''} "

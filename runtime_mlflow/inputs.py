@@ -55,10 +55,10 @@ def decode_request(request: InferenceRequest, plan: InputPlan) -> Any:
     columns = [decode_input(tensor, plan) for tensor in request.inputs]
     requested = request.parameters.content_type if request.parameters else None
     content_type = requested or plan.default_content_type
+    codec = _request_codec(content_type) if content_type else None
     if plan.schema is not None:
         return conform(columns, plan.schema, content_type)
-    codec = _request_codec(content_type) if content_type else _guess_request_codec(columns)
-    return codec.decode_request(columns)
+    return (codec or _guess_request_codec(columns)).decode_request(columns)
 
 
 def decode_input(tensor: RequestInput, plan: InputPlan) -> Column:

@@ -1,0 +1,112 @@
+"""Fixtures shared by unit and end-to-end tests: real MLflow models saved to a temp folder."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import mlflow.pyfunc
+import mlflow.sklearn
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
+from sklearn.linear_model import ElasticNet
+
+import pyfuncs
+from runtime_mlflow.codecs import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+PYFUNCS = str(Path(pyfuncs.__file__))
+WINE_CSV = ROOT / "examples" / "wine" / "winequality-red.csv"
+
+
+def _load_trainer():
+    spec = importlib.util.spec_from_file_location("wine_train", ROOT / "examples" / "wine" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def _codec_registry():
+    """Each test gets the registry as it found it, restored in place."""
+    snapshot = registry.snapshot()
+    yield registry
+    registry.restore(snapshot)
+
+
+@pytest.fixture(scope="session")
+def wine_data() -> pd.DataFrame:
+    return pd.read_csv(WINE_CSV)
+
+
+def _cols(*specs: tuple[str, str | None]) -> Schema:
+    return Schema([ColSpec(type_, name) for type_, name in specs])
+
+
+def _save(path: Path, model: mlflow.pyfunc.PythonModel, signature: ModelSignature | None = None) -> Path:
+    mlflow.pyfunc.save_model(str(path), python_model=model, signature=signature, code_paths=[PYFUNCS])
+    return path
+
+
+@pytest.fixture(scope="session")
+def model_dirs(tmp_path_factory: pytest.TempPathFactory, wine_data: pd.DataFrame) -> dict[str, Path]:
+    """name -> folder of a saved MLflow model, one of each kind the runtime must serve."""
+    root = tmp_path_factory.mktemp("models")
+    features = wine_data.drop(columns=["quality"])
+    dirs = {"wine": _load_trainer().train(root / "wine")}
+    fitted = ElasticNet(alpha=0.5, l1_ratio=0.5, random_state=42).fit(features, wine_data["quality"])
+    mlflow.sklearn.save_model(fitted, str(root / "nosig"))
+    dirs["nosig"] = root / "nosig"
+    mlflow.sklearn.save_model(fitted, str(root / "inputs_only"), signature=infer_signature(features))
+    dirs["inputs_only"] = root / "inputs_only"
+    dirs["proprietary"] = _save(
+        root / "proprietary",
+        pyfuncs.Proprietary(),
+        ModelSignature(_cols(("double", "a"), ("double", "b"), ("double", "c")), _cols(("double", "score"), ("string", "label"))),
+    )
+    dirs["shapes"] = _save(
+        root / "shapes",
+        pyfuncs.Shapes(),
+        ModelSignature(_cols(("double", "x")), None, ParamSchema([ParamSpec("kind", "string", "series")])),
+    )
+    dirs["scaler"] = _save(
+        root / "scaler",
+        pyfuncs.Scaler(),
+        ModelSignature(
+            _cols(("double", "x")),
+            _cols(("double", None)),
+            ParamSchema([ParamSpec("alpha", "double", 1.0), ParamSpec("n", "long", 0), ParamSpec("flag", "boolean", False)]),
+        ),
+    )
+    dirs["text"] = _save(
+        root / "text",
+        pyfuncs.Text(),
+        ModelSignature(_cols(("string", "text"), ("long", "n")), _cols(("long", "length"), ("string", "upper"))),
+    )
+    dirs["tensor"] = _save(
+        root / "tensor",
+        pyfuncs.TensorSum(),
+        ModelSignature(
+            Schema([TensorSpec(np.dtype(np.float32), (-1, 3))]), Schema([TensorSpec(np.dtype(np.float32), (-1, 1))])
+        ),
+    )
+    dirs["named"] = _save(
+        root / "named",
+        pyfuncs.NamedTensors(),
+        ModelSignature(
+            Schema([TensorSpec(np.dtype(np.float64), (-1, 2), "a"), TensorSpec(np.dtype(np.float64), (-1, 2), "b")]),
+            Schema([TensorSpec(np.dtype(np.float64), (-1, 2), "sum"), TensorSpec(np.dtype(np.float64), (-1, 2), "diff")]),
+        ),
+    )
+    dirs["picky"] = _save(root / "picky", pyfuncs.Picky(), ModelSignature(_cols(("double", "x"))))
+    dirs["echo"] = _save(root / "echo", pyfuncs.Echo())
+    dirs["sleepy"] = _save(root / "sleepy", pyfuncs.Sleepy(), ModelSignature(_cols(("double", "seconds"))))
+    return dirs
+
+
+@pytest.fixture(scope="session")
+def wine_features(wine_data: pd.DataFrame) -> pd.DataFrame:
+    return wine_data.drop(columns=["quality"])

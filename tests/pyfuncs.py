@@ -1,0 +1,102 @@
+"""PythonModel classes the tests save and serve.
+
+This module ships inside each model through ``code_paths`` (the seed's
+``proprietary.py`` workflow), so a server process imports it from the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import mlflow.pyfunc
+
+
+class Proprietary(mlflow.pyfunc.PythonModel):
+    """Custom pre/post-processing: a DataFrame with a number and a string column."""
+
+    def predict(self, context, model_input, params=None):
+        total = model_input.sum(axis=1)
+        return pd.DataFrame({"score": total * 2.0, "label": np.where(total > 10, "high", "low")})
+
+
+class Shapes(mlflow.pyfunc.PythonModel):
+    """Returns the output kind named by the ``kind`` param, computed from column ``x``."""
+
+    def predict(self, context, model_input, params=None):
+        x = model_input["x"].to_numpy()
+        kind = (params or {}).get("kind", "series")
+        if kind == "series":
+            return pd.Series(x * 2, name="doubled")
+        if kind == "numbers":
+            return (x * 2).tolist()
+        if kind == "strings":
+            return [f"item-{v:g}" for v in x]
+        if kind == "records":
+            return [{"value": float(v), "label": f"v{v:g}"} for v in x]
+        if kind == "dict":
+            return {"doubled": x * 2, "negated": (-x).tolist()}
+        if kind == "scalar":
+            return float(x.sum())
+        if kind == "matrix":
+            return np.column_stack([x, x * 10])
+        raise ValueError(f"unknown kind {kind!r}")
+
+
+class Scaler(mlflow.pyfunc.PythonModel):
+    """x * alpha + n; ``flag`` negates; params typed by the schema."""
+
+    def predict(self, context, model_input, params=None):
+        params = params or {}
+        out = model_input["x"].to_numpy() * params["alpha"] + params["n"]
+        return -out if params["flag"] else out
+
+
+class Text(mlflow.pyfunc.PythonModel):
+    """String columns in: the length and upper-case of ``text``, plus ``n``."""
+
+    def predict(self, context, model_input, params=None):
+        text = model_input["text"].astype(str)
+        return pd.DataFrame({"length": text.str.len().astype("int64") + model_input["n"], "upper": text.str.upper()})
+
+
+class TensorSum(mlflow.pyfunc.PythonModel):
+    """Unnamed float32 tensor [-1, 3] -> row sums [-1, 1]."""
+
+    def predict(self, context, model_input, params=None):
+        return model_input.sum(axis=1, keepdims=True).astype(np.float32)
+
+
+class NamedTensors(mlflow.pyfunc.PythonModel):
+    """Named tensors a [-1, 2] and b [-1, 2] -> {"sum": a + b, "diff": a - b}."""
+
+    def predict(self, context, model_input, params=None):
+        return {"sum": model_input["a"] + model_input["b"], "diff": model_input["a"] - model_input["b"]}
+
+
+class Picky(mlflow.pyfunc.PythonModel):
+    """Raises ValueError for negative x (the client's fault) and RuntimeError at x == 13 (its own)."""
+
+    def predict(self, context, model_input, params=None):
+        x = model_input["x"].to_numpy()
+        if (x < 0).any():
+            raise ValueError("x must not be negative")
+        if (x == 13).any():
+            raise RuntimeError("unlucky number in the model's own code")
+        return x
+
+
+class Echo(mlflow.pyfunc.PythonModel):
+    """No signature: answers what it was given, as the V2 response sees it."""
+
+    def predict(self, context, model_input, params=None):
+        return model_input
+
+
+class Sleepy(mlflow.pyfunc.PythonModel):
+    """Sleeps ``seconds`` (a column) before answering, to show the server stays responsive."""
+
+    def predict(self, context, model_input, params=None):
+        import time
+
+        time.sleep(float(model_input["seconds"].iloc[0]))
+        return model_input["seconds"].to_numpy()
