@@ -60,6 +60,10 @@ class CodecRegistry:
     def __iter__(self) -> Iterator[str]:
         return iter(self._codecs)
 
+    def content_types(self, kind: type) -> list[str]:
+        """Registered content types whose codec is a ``kind`` (InputCodec or RequestCodec)."""
+        return [ct for ct, codec in self._codecs.items() if isinstance(codec, kind)]
+
     def output_encoder(self, array: np.ndarray) -> InputCodec:
         """The input codec that encodes ``array``: latest registered first, fallbacks last."""
         return self._first(InputCodec, lambda codec: codec.can_encode(array), f"an array of dtype {array.dtype}")

@@ -68,7 +68,7 @@ def decode_input(tensor: RequestInput, plan: InputPlan) -> Column:
     codec = registry.get(content_type)
     if not isinstance(codec, InputCodec):
         if codec is None:
-            known = [ct for ct in registry if isinstance(registry.get(ct), InputCodec)]
+            known = registry.content_types(InputCodec)
             raise InvalidInput(
                 f"input {tensor.name!r} has content type {content_type!r}, which is not known "
                 f"(input content types: {', '.join(known)})"
@@ -81,7 +81,7 @@ def decode_input(tensor: RequestInput, plan: InputPlan) -> Column:
 def _request_codec(content_type: str) -> RequestCodec:
     codec = registry.get(content_type)
     if not isinstance(codec, RequestCodec):
-        known = [ct for ct in registry if isinstance(registry.get(ct), RequestCodec)]
+        known = registry.content_types(RequestCodec)
         raise InvalidInput(
             f"request content type {content_type!r} is not a request content type "
             f"(known: {', '.join(known)})"

@@ -53,7 +53,7 @@ class RuntimeSettings:
                 )
             content_type = from_xtype
         if content_type is not None and not isinstance(registry.get(content_type), RequestCodec):
-            known = [ct for ct in registry if isinstance(registry.get(ct), RequestCodec)]
+            known = registry.content_types(RequestCodec)
             raise ModelLoadError(
                 f"model {settings.name!r}: parameter content_type {content_type!r} is not a "
                 f"request content type (known: {', '.join(known)})"
