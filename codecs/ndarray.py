@@ -50,6 +50,13 @@ class NumpyCodec(InputCodec, RequestCodec):
         # double column stays 7.4 rather than becoming float32(7.4) widened again.
         target = dtype if dtype is not None and dtype.kind in "biuf" else declared
         expected = datatype if target == declared else to_datatype(target)
+        if target.kind in "iu" and _whole_numbers(array):
+            # numpy infers float64 (or object) for integers beyond int64, losing digits
+            # or range: whole numbers are read again straight into the target, exactly.
+            try:
+                array = np.asarray(tensor.data.root, dtype=target)
+            except OverflowError as exc:
+                raise InvalidInput(f"input {tensor.name!r} expects {expected} values; {exc}") from None
         array = cast(array.ravel(), target, tensor.name, expected, _arrived(array, datatype))
         return shaped(tensor, array)
 
@@ -81,6 +88,13 @@ class NumpyCodec(InputCodec, RequestCodec):
 
     def encode_value(self, value: Any) -> list[tuple[str | None, np.ndarray]]:
         return [(None, to_array(value))]
+
+
+def _whole_numbers(array: np.ndarray) -> bool:
+    """Numbers without fractions that numpy did not infer as integers."""
+    if array.dtype.kind == "f":
+        return bool(np.isfinite(array).all() and (array % 1 == 0).all())
+    return array.dtype.kind == "O" and pd.api.types.infer_dtype(array.ravel(), skipna=False) == "integer"
 
 
 def _arrived(array: np.ndarray, declared: str) -> str:
