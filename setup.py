@@ -21,7 +21,13 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=["runtime_mlflow", "runtime_mlflow.codecs"],
+    packages=[
+        "runtime_mlflow",
+        "runtime_mlflow.environments",
+        # runs inside a model's own environment (Python 3.9+, no mlserver there)
+        "runtime_mlflow.environments.payload",
+        "runtime_mlflow.codecs",
+    ],
     package_dir={"runtime_mlflow.codecs": "codecs"},
     install_requires=[
         # The runtime is written against MLServer 1.7.1's MLModel, codec and
@@ -38,6 +44,10 @@ setup(
         # MLServer 1.7.1 is incompatible with FastAPI 0.116+ and protobuf 7.
         "fastapi<0.116",
         "protobuf<7",
+        # packs environments (`runtime-mlflow pack`) in the format the runtime unpacks
+        "conda-pack>=0.8",
+        # builds environments from a model's requirements (`environment: build`, `pack`)
+        "uv>=0.5",
     ],
     extras_require={
         "test": [

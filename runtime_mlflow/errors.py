@@ -11,6 +11,8 @@ every error here is one::
     │   ├── UnknownOutput                 a requested output does not exist
     │   └── ModelInputError               the model rejected the input it was given
     ├── ModelLoadError (500)              the model could not be loaded
+    │   └── ModelEnvironmentError           its environment could not be unpacked, built or started
+    ├── ModelUnavailable (503)            the model's process died and is being restarted
     ├── PredictionError (500)             the model failed for a reason of its own
     └── CodecError (500)                  a codec was misused or misregistered
         └── CodecAlreadyRegistered
@@ -54,6 +56,16 @@ class ModelInputError(ClientError):
 
 class ModelLoadError(RuntimeMLflowError):
     """The model could not be loaded; the message names the model and the cause."""
+
+
+class ModelEnvironmentError(ModelLoadError):
+    """A model environment is unsafe, incomplete or incompatible; the message says which part."""
+
+
+class ModelUnavailable(RuntimeMLflowError):
+    """The model's process is not running right now (it died and is being restarted)."""
+
+    status = 503
 
 
 class PredictionError(RuntimeMLflowError):

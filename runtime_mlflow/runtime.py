@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import mlflow.pyfunc
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import ModelSignature
+from mlflow.pyfunc import PyFuncModel
 from mlserver import MLModel
 from mlserver.logging import logger
+from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse, Parameters
 
 from .codecs import registry
+from .environments import Choice, choose, prepare
+from .environments.cache import cache_root
+from .environments.process import RemoteError
+from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
     CodecError,
     ModelInputError,
@@ -24,8 +31,9 @@ from .inputs import InputPlan, decode_request
 from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors
 from .outputs import encode_outputs
 from .params import to_mlflow_params
+from .placement import load_in_main_process
 from .settings import RuntimeSettings
-from .uri import resolve_model_path
+from .uri import resolve_model_path, settings_folder
 
 # MLflow error codes that mean the input or params did not fit the model's schema.
 _CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
@@ -34,7 +42,24 @@ _INPUT_EXCEPTIONS = (ValueError, TypeError, KeyError)
 
 
 class MLflowRuntime(MLModel):
-    """Serves an MLflow pyfunc model; inputs, outputs and params follow its signature."""
+    """Serves an MLflow pyfunc model; inputs, outputs and params follow its signature.
+
+    A model with an environment of its own (``environment.tar.gz`` beside it, or the
+    ``environment`` parameter) runs in a process started with that environment's Python.
+    """
+
+    def __init__(self, settings: ModelSettings) -> None:
+        super().__init__(settings)
+        self._supervisor: Supervisor | None = None
+        if self._environment_choice().own_process:
+            load_in_main_process(self.settings)
+
+    def _environment_choice(self) -> Choice:
+        try:
+            settings = RuntimeSettings.from_model_settings(self.settings)
+            return choose(self.settings, settings.environment, resolve_model_path(self.settings, settings.uri))
+        except RuntimeMLflowError:
+            return Choice("none")  # load() raises the same error where MLServer reports it
 
     async def load(self) -> bool:
         try:
@@ -43,12 +68,11 @@ class MLflowRuntime(MLModel):
             raise ModelLoadError(f"model {self.name!r}: {exc}") from exc
         settings = RuntimeSettings.from_model_settings(self.settings)
         path = resolve_model_path(self.settings, settings.uri)
-        try:
-            self._model = await asyncio.to_thread(mlflow.pyfunc.load_model, str(path))
-        except Exception as exc:
-            raise ModelLoadError(
-                f"model {self.name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
-            ) from exc
+        choice = choose(self.settings, settings.environment, path)
+        if choice.own_process:
+            self._model = await self._load_in_environment(choice, path, settings)
+        else:
+            self._model = await self._load_here(path)
         signature: ModelSignature | None = self._model.metadata.signature
         self._sync_metadata(signature)
         self._params_schema = signature.params if signature is not None else None
@@ -57,6 +81,31 @@ class MLflowRuntime(MLModel):
             request_content_type(signature.inputs) if signature is not None else None
         )
         logger.info("Loaded MLflow model %r from %s", self.name, path)
+        return True
+
+    async def _load_here(self, path: Path) -> PyFuncModel:
+        try:
+            return await asyncio.to_thread(mlflow.pyfunc.load_model, str(path))
+        except Exception as exc:
+            raise ModelLoadError(
+                f"model {self.name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    async def _load_in_environment(self, choice: Choice, path: Path, settings: RuntimeSettings) -> RemoteModel:
+        root = cache_root(settings.cache_dir, settings_folder(self.settings))
+        env = await asyncio.to_thread(prepare, self.name, choice, path, root, settings.allow_local_python)
+        supervisor = Supervisor(self.name, env, path, self._set_ready)
+        await supervisor.start()
+        self._supervisor = supervisor
+        return RemoteModel(supervisor, path)
+
+    def _set_ready(self, ready: bool) -> None:
+        self.ready = ready
+
+    async def unload(self) -> bool:
+        if self._supervisor is not None:
+            await self._supervisor.stop()
+            self._supervisor = None
         return True
 
     def _sync_metadata(self, signature: ModelSignature | None) -> None:
@@ -101,13 +150,27 @@ class MLflowRuntime(MLModel):
         """Run the model; its complaints about the input are the client's (400), the rest 500."""
         try:
             return self._model.predict(model_input, params=params)
-        except MlflowException as exc:
-            if exc.error_code in _CLIENT_ERROR_CODES:
-                raise ModelInputError(f"model {self.name!r} rejected the input: {exc.message}") from exc
-            logger.exception("Model %r failed while predicting", self.name)
-            raise PredictionError(f"model {self.name!r} failed while predicting: {exc.message}") from exc
-        except _INPUT_EXCEPTIONS as exc:
-            raise ModelInputError(f"model {self.name!r} rejected the input: {type(exc).__name__}: {exc}") from exc
+        except RuntimeMLflowError:
+            raise
         except Exception as exc:
-            logger.exception("Model %r failed while predicting", self.name)
-            raise PredictionError(f"model {self.name!r} failed while predicting: {type(exc).__name__}: {exc}") from exc
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: Exception) -> RuntimeMLflowError:
+        """The error to answer for an exception the model raised, here or in its own process."""
+        if isinstance(exc, RemoteError):
+            is_mlflow = exc.is_a(MlflowException)
+            input_like = any(exc.is_a(cls) for cls in _INPUT_EXCEPTIONS)
+            code, message, described = exc.error_code, exc.message, f"{exc.type_name}: {exc.message}"
+        else:
+            is_mlflow = isinstance(exc, MlflowException)
+            input_like = isinstance(exc, _INPUT_EXCEPTIONS)
+            code = getattr(exc, "error_code", None)
+            message, described = getattr(exc, "message", str(exc)), f"{type(exc).__name__}: {exc}"
+        text = message if is_mlflow else described
+        if (is_mlflow and code in _CLIENT_ERROR_CODES) or (not is_mlflow and input_like):
+            return ModelInputError(f"model {self.name!r} rejected the input: {text}")
+        if isinstance(exc, RemoteError):
+            logger.error("Model %r failed while predicting:\n%s", self.name, exc.remote_traceback)
+        else:
+            logger.error("Model %r failed while predicting", self.name, exc_info=exc)
+        return PredictionError(f"model {self.name!r} failed while predicting: {text}")

@@ -33,6 +33,23 @@ class RuntimeSettings:
     (Seldon's: ``ndarray``, ``DataFrame``, ``dict``). With a signature the model still
     gets what the signature requires; without one this decides what it gets."""
 
+    environment: str | None = None
+    """Which Python environment runs the model. Unset (or ``auto``): the model folder's
+    ``environment.tar.gz`` if there is one, else the server's own. A path: that conda-pack
+    archive (relative to model-settings.json). ``build``: an environment built with uv from
+    the model's ``python_env.yaml``, ``requirements.txt`` or ``conda.yaml``. ``none`` (or
+    ``false``): the server's own. Ignored when MLServer's ``environment_tarball`` or
+    ``environment_path`` is set: MLServer then runs this runtime inside that environment."""
+
+    cache_dir: str | None = None
+    """Where unpacked and built environments are kept (relative to model-settings.json);
+    defaults to ``$RUNTIME_MLFLOW_CACHE_DIR``, else ``$XDG_CACHE_HOME/runtime-mlflow``,
+    else ``~/.cache/runtime-mlflow``."""
+
+    allow_local_python: bool = False
+    """With ``environment: build``: if the Python version the model asks for is not on
+    this machine, build with the server's Python instead of failing."""
+
     @classmethod
     def from_model_settings(cls, settings: ModelSettings) -> RuntimeSettings:
         """Read and check the parameters; raises ModelLoadError naming a bad one."""
@@ -58,7 +75,39 @@ class RuntimeSettings:
                 f"model {settings.name!r}: parameter content_type {content_type!r} is not a "
                 f"request content type (known: {', '.join(known)})"
             )
-        return cls(uri=values.get("uri"), content_type=content_type)
+        return cls(
+            uri=values.get("uri"),
+            content_type=content_type,
+            environment=_environment(settings.name, values.get("environment")),
+            cache_dir=values.get("cache_dir"),
+            allow_local_python=_flag(settings.name, "allow_local_python", values.get("allow_local_python", False)),
+        )
+
+
+def _environment(model: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if value is False:
+        return "none"
+    if not isinstance(value, str) or not value.strip():
+        raise ModelLoadError(
+            f"model {model!r}: parameter environment is {value!r}; expected 'auto', 'none', 'build' "
+            "or the path of an environment.tar.gz"
+        )
+    lowered = value.strip().lower()
+    if lowered in ("none", "off", "false"):
+        return "none"
+    if lowered in ("auto", "build"):
+        return lowered
+    return value
+
+
+def _flag(model: str, name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ModelLoadError(f"model {model!r}: parameter {name} is {value!r}; expected true or false")
 
 
 def _parameters(settings: ModelSettings) -> dict[str, Any]:

@@ -19,7 +19,7 @@ def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:
     A relative path is relative to the folder of model-settings.json; no ``uri`` means
     that folder itself.
     """
-    base = Path(settings._source).parent if settings._source else Path.cwd()
+    base = settings_folder(settings)
     if not uri:
         path = base
     else:
@@ -42,3 +42,8 @@ def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:
     if not (path / "MLmodel").is_file():
         raise ModelLoadError(f"model {settings.name!r}: {path} is not an MLflow model (it has no MLmodel file)")
     return path
+
+
+def settings_folder(settings: ModelSettings) -> Path:
+    """The folder of the model's model-settings.json (the current folder if it has none)."""
+    return Path(settings._source).parent if settings._source else Path.cwd()

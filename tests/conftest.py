@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow.pyfunc
@@ -14,6 +18,7 @@ from mlflow.models import ModelSignature, infer_signature
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 from sklearn.linear_model import ElasticNet
 
+import envkit
 import pyfuncs
 from runtime_mlflow.codecs import registry
 
@@ -110,3 +115,38 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory, wine_data: pd.DataFrame
 @pytest.fixture(scope="session")
 def wine_features(wine_data: pd.DataFrame) -> pd.DataFrame:
     return wine_data.drop(columns=["quality"])
+
+
+@dataclass(frozen=True)
+class PackedEnv:
+    """A real environment built for the tests and packed with conda-pack."""
+
+    tarball: Path
+    models: Path
+    """wine, humanized, echo: saved by the environment's own MLflow; expected.json: its answers."""
+    expected: dict
+
+
+OLD_STACK = ["mlflow-skinny==2.22.*", "numpy==1.26.*", "pandas==2.2.*", "scikit-learn==1.5.*"]
+"""An older stack than the server's (MLflow 3, numpy 2, pandas 3), on an older Python."""
+ONLY_IN_ENV = "humanize"
+"""A small package the server's environment lacks; the humanized model imports it."""
+
+
+@pytest.fixture(scope="session")
+def packed_env(tmp_path_factory: pytest.TempPathFactory) -> PackedEnv:
+    python = next((p for p in map(envkit.find_python, ("3.9", "3.10", "3.12")) if p), None)
+    if python is None:
+        pytest.fail("no Python 3.9, 3.10 or 3.12 on this machine to build the old-stack environment with")
+    root = tmp_path_factory.mktemp("packed")
+    prefix = envkit.make_venv(python, root / "env", [*OLD_STACK, ONLY_IN_ENV])
+    models = root / "models"
+    models.mkdir()
+    saved = subprocess.run(
+        [str(prefix / "bin" / "python"), str(ROOT / "tests" / "environments" / "in_env_models.py"), str(models), str(WINE_CSV)],
+        capture_output=True, text=True, check=False,
+    )
+    assert saved.returncode == 0, saved.stderr
+    tarball = envkit.conda_pack(prefix, root / "environment.tar.gz")
+    shutil.rmtree(prefix)  # served from the tarball only
+    return PackedEnv(tarball, models, json.loads((models / "expected.json").read_text()))

@@ -1,0 +1,140 @@
+"""A persistent cache of environments, shared by workers and restarts, keyed by content.
+
+Layout under the cache root (``cache_dir`` parameter, else ``$RUNTIME_MLFLOW_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/runtime-mlflow``, else ``~/.cache/runtime-mlflow``)::
+
+    environments/<key>              link to the finished environment
+    environments/.<key>.<random>/   the environment itself (hidden until finished)
+    locks/<key>.lock                held while one process makes <key>
+    digests/<hash of path>.json     sha256 of a tarball, with the size, mtime and inode it was read at
+
+An environment is made in its hidden folder, which is where it stays, so that
+``conda-unpack`` rewrites prefixes to its final place; it is then marked complete and
+published by atomically replacing the ``<key>`` link. Readers only follow a link whose
+target carries the completion mark, so a half-made environment is never used. A file
+lock makes concurrent first loads (workers, models, servers) make it once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import ModelEnvironmentError
+
+logger = logging.getLogger("mlserver.runtime_mlflow")
+
+COMPLETE = ".runtime-mlflow-complete"
+CACHE_ENV = "RUNTIME_MLFLOW_CACHE_DIR"
+
+
+def cache_root(explicit: str | None = None, base: Path | None = None) -> Path:
+    """The cache folder: ``explicit`` (relative to ``base``), the environment variable, or the user cache."""
+    chosen = explicit or os.environ.get(CACHE_ENV)
+    if chosen:
+        path = Path(os.path.expanduser(chosen))
+        return path if path.is_absolute() or base is None else base / path
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "runtime-mlflow"
+
+
+def lookup(root: Path, key: str) -> Path | None:
+    """The finished environment for ``key``, or None."""
+    link = root / "environments" / key
+    if (link / COMPLETE).is_file():
+        return link.resolve()
+    return None
+
+
+def materialize(root: Path, key: str, make: Callable[[Path], None], what: str) -> Path:
+    """The environment for ``key``, made by ``make(folder)`` unless the cache has it.
+
+    ``make`` fills an empty folder; if it raises, the folder is removed and the error
+    propagates. Only one process makes a given key at a time; the others wait and reuse it.
+    """
+    found = lookup(root, key)
+    if found is not None:
+        logger.info("Reusing cached environment %s for %s", found, what)
+        return found
+    environments = root / "environments"
+    environments.mkdir(parents=True, exist_ok=True)
+    with _locked(root / "locks" / f"{key}.lock"):
+        found = lookup(root, key)
+        if found is not None:
+            logger.info("Reusing cached environment %s for %s (made by another process)", found, what)
+            return found
+        for stale in environments.glob(f".{key}.*"):  # left by a process that died while making it
+            shutil.rmtree(stale, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=environments))
+        started = time.monotonic()
+        try:
+            make(folder)
+            (folder / COMPLETE).write_text(json.dumps({"what": what, "made": time.time()}))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        temporary = environments / f".{key}.link-{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+        os.symlink(folder.name, temporary)
+        os.replace(temporary, environments / key)
+        logger.info("Environment for %s ready in %.1fs at %s", what, time.monotonic() - started, folder)
+        return folder
+
+
+def file_digest(root: Path, path: Path) -> str:
+    """The sha256 of ``path``, read again only when its size, mtime or inode changed."""
+    path = path.resolve()
+    stat = path.stat()
+    seen = {"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino,
+            "device": stat.st_dev}
+    index = root / "digests" / (hashlib.sha256(str(path).encode()).hexdigest()[:32] + ".json")
+    with contextlib.suppress(OSError, ValueError):
+        known = json.loads(index.read_text())
+        if {k: known.get(k) for k in seen} == seen:
+            return known["sha256"]
+    logger.info("Hashing %s (%.1f MB)", path, stat.st_size / 1e6)
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    seen["sha256"] = digest.hexdigest()
+    index.parent.mkdir(parents=True, exist_ok=True)
+    temporary = index.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(seen))
+    os.replace(temporary, index)
+    return seen["sha256"]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.info("Waiting for another process to finish %s", path.stem)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def check_writable(root: Path) -> None:
+    """ModelEnvironmentError if the cache folder cannot be created or written."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        raise ModelEnvironmentError(f"the environment cache {root} is not writable: {exc}") from exc

@@ -1,0 +1,286 @@
+"""One model process: the model loaded by its environment's own Python, spoken to over a socket.
+
+The process is started with ``<env>/bin/python -I`` (no ``PYTHONPATH``, no user
+site-packages, not the server's virtualenv) and runs ``payload/rmlf_child.py``. Values
+cross as raw buffers (``payload/rmlf_wire.py``), never as pickles, so the environment may
+have other Python, numpy, pandas and MLflow versions than the server.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import signal
+import socket
+import site
+import subprocess
+import sysconfig
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError
+from .payload import rmlf_wire as wire
+
+logger = logging.getLogger("mlserver.runtime_mlflow")
+
+PAYLOAD = Path(__file__).with_name("payload")
+MIN_PYTHON = (3, 9)
+MIN_MLFLOW = (2, 0)
+HELLO_TIMEOUT = 120.0
+"""Seconds the environment's Python gets to start and import numpy, pandas and MLflow."""
+
+_BOOT = (
+    "import sys; d = sys.argv[1]; sys.path.insert(0, d); import rmlf_child; "
+    "sys.path.remove(d); sys.exit(rmlf_child.main(sys.argv[2:]))"
+)
+# Variables that would let the server's environment leak into the model's.
+_SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
+
+
+class RemoteError(Exception):
+    """An exception raised inside the model process, described by its class names and message."""
+
+    def __init__(self, header: dict[str, Any]):
+        self.type_name: str = header.get("type", "Exception")
+        self.mro: list[str] = header.get("mro", [])
+        self.error_code: str | None = header.get("error_code")
+        self.message: str = header.get("message", "")
+        self.remote_traceback: str = header.get("traceback", "")
+        super().__init__(f"{self.type_name}: {self.message}")
+
+    def is_a(self, cls: type) -> bool:
+        return f"{cls.__module__}.{cls.__qualname__}" in self.mro
+
+
+class ModelProcess:
+    """A started, loaded model process; ``call`` is thread-safe and runs one request at a time."""
+
+    def __init__(self, name: str, env: Path, on_exit: Callable[[ModelProcess], None] | None = None) -> None:
+        self.name = name
+        self.env = env
+        self.hello: dict[str, Any] = {}
+        self.exit_code: int | None = None
+        self._on_exit = on_exit
+        self._lock = threading.Lock()
+        self._exited = threading.Event()
+        self._tail: collections.deque[str] = collections.deque(maxlen=40)
+        parent_end, child_end = socket.socketpair()
+        self._channel = wire.Channel(parent_end)
+        self._socket = parent_end
+        try:
+            self._proc = subprocess.Popen(
+                [str(python_of(env)), "-I", "-c", _BOOT, str(PAYLOAD),
+                 "--fd", str(child_end.fileno()), "--parent", str(os.getpid())],
+                pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=child_environ(env), cwd=str(env),
+            )
+        except OSError as exc:
+            parent_end.close()
+            raise ModelEnvironmentError(f"model {name!r}: cannot start {python_of(env)}: {exc}") from exc
+        finally:
+            child_end.close()
+        self.pid = self._proc.pid
+        threading.Thread(target=self._relay_output, name=f"rmlf-{name}-output", daemon=True).start()
+        threading.Thread(target=self._wait_exit, name=f"rmlf-{name}-wait", daemon=True).start()
+
+    @classmethod
+    def start(cls, name: str, env: Path, model_path: Path,
+              on_exit: Callable[[ModelProcess], None] | None = None) -> ModelProcess:
+        """Start the process, check the environment and load the model; ModelEnvironmentError if any fails."""
+        process = cls(name, env, on_exit)
+        try:
+            process._handshake()
+            process._load(model_path)
+        except BaseException:
+            process.stop(timeout=2)
+            raise
+        return process
+
+    @property
+    def alive(self) -> bool:
+        return not self._exited.is_set()
+
+    def call(self, value: Any, params: dict[str, Any] | None = None) -> Any:
+        """The model's prediction for ``value``; RemoteError if the model raised, 503 if the process is gone."""
+        try:
+            tree, buffers = wire.encode(value)
+        except wire.WireError as exc:
+            raise PredictionError(f"model {self.name!r}: {exc}") from exc
+        with self._lock:
+            if not self.alive:
+                raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
+            try:
+                self._channel.send({"op": "predict", "value": tree, "params": params}, buffers)
+                header, answer = self._channel.recv()
+            except (OSError, EOFError, wire.WireError) as exc:
+                self._kill()
+                raise ModelUnavailable(
+                    f"model {self.name!r}: its model process stopped answering ({exc}); it is being restarted"
+                ) from exc
+        if header.get("op") == "error":
+            raise RemoteError(header)
+        try:
+            return wire.decode(header["value"], answer)
+        except (wire.WireError, KeyError, ValueError, TypeError) as exc:
+            raise PredictionError(f"model {self.name!r}: its answer could not be read: {exc}") from exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the process to leave, then terminate and kill it if it does not; never leaves it running."""
+        if self.alive and self._lock.acquire(timeout=0.5):
+            try:
+                self._channel.send({"op": "bye"})
+            except OSError:
+                pass
+            finally:
+                self._lock.release()
+        if not self._exited.wait(timeout):
+            self._signal(signal.SIGTERM)
+            if not self._exited.wait(timeout):
+                self._kill()
+                self._exited.wait(timeout)
+        self._socket.close()
+
+    def describe_exit(self) -> str:
+        code = self.exit_code
+        if code is None:
+            return "is running" if self.alive else "exited"
+        if code < 0:
+            try:
+                return f"was killed by signal {-code} ({signal.Signals(-code).name})"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with status {code}"
+
+    def output_tail(self) -> str:
+        return "\n".join(self._tail)
+
+    def _handshake(self) -> None:
+        self._socket.settimeout(HELLO_TIMEOUT)
+        try:
+            header, _ = self._channel.recv()
+        except (OSError, EOFError, wire.WireError) as exc:
+            self._exited.wait(5)
+            raise ModelEnvironmentError(
+                f"model {self.name!r}: the environment's Python ({python_of(self.env)}) did not start the "
+                f"model process ({self.describe_exit()}: {exc}); its last output:\n{self.output_tail()}"
+            ) from exc
+        finally:
+            self._socket.settimeout(None)
+        self.hello = header
+        problem = compatibility_problem(header)
+        if problem:
+            raise ModelEnvironmentError(f"model {self.name!r}: environment {self.env}: {problem}")
+        server_packages = server_site_packages()
+        leaks = [p for p in header.get("path", []) if any(_inside(p, site) for site in server_packages)]
+        if leaks:
+            raise ModelEnvironmentError(
+                f"model {self.name!r}: environment {self.env} sees the server's packages ({', '.join(leaks)})"
+            )
+        versions = header["versions"]
+        logger.info(
+            "Model %r: environment %s runs Python %s, MLflow %s, numpy %s, pandas %s (pid %d)",
+            self.name, self.env, ".".join(map(str, header["python"])),
+            versions["mlflow"], versions["numpy"], versions["pandas"], header["pid"],
+        )
+
+    def _load(self, model_path: Path) -> None:
+        try:
+            self._channel.send({"op": "load", "uri": str(model_path)})
+            header, _ = self._channel.recv()
+        except (OSError, EOFError, wire.WireError) as exc:
+            self._exited.wait(5)
+            raise ModelEnvironmentError(
+                f"model {self.name!r}: the model process {self.describe_exit()} while loading {model_path}; "
+                f"its last output:\n{self.output_tail()}"
+            ) from exc
+        if header.get("op") == "error":
+            error = RemoteError(header)
+            logger.error("Model %r failed to load in its environment:\n%s", self.name, error.remote_traceback)
+            raise ModelEnvironmentError(
+                f"model {self.name!r} could not be loaded from {model_path} in environment {self.env}: {error}"
+            )
+
+    def _relay_output(self) -> None:
+        assert self._proc.stdout is not None
+        with self._proc.stdout as output:
+            for raw in output:
+                line = raw.decode("utf-8", "replace").rstrip()
+                self._tail.append(line)
+                logger.info("[%s pid %d] %s", self.name, self.pid, line)
+
+    def _wait_exit(self) -> None:
+        # A thread blocked in waitpid reaps the child before MLServer's SIGCHLD
+        # handler (waitpid(-1, WNOHANG)) can, so the exit status is ours to read.
+        self.exit_code = self._proc.wait()
+        self._exited.set()
+        if self._on_exit is not None:
+            self._on_exit(self)
+
+    def _signal(self, signum: int) -> None:
+        if self.alive:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def _kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+
+def python_of(env: Path) -> Path:
+    return env / "bin" / "python"
+
+
+def child_environ(env: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
+    environ["PATH"] = f"{env / 'bin'}{os.pathsep}{environ.get('PATH', '')}"
+    return environ
+
+
+def compatibility_problem(hello: dict[str, Any]) -> str | None:
+    """What makes an environment unusable, from its hello; None if it is usable."""
+    if hello.get("op") != "hello" or hello.get("protocol") != wire.PROTOCOL:
+        return f"its model process speaks another protocol ({hello.get('protocol')!r}, expected {wire.PROTOCOL})"
+    python = tuple(hello["python"])
+    where = f"Python {'.'.join(map(str, python))} at {hello['executable']}"
+    if python < MIN_PYTHON:
+        return f"{where} is too old; environments need Python {'.'.join(map(str, MIN_PYTHON))} or newer"
+    for name in ("mlflow", "numpy", "pandas"):
+        if name in hello["missing"]:
+            return (
+                f"{name} cannot be imported by {where} ({hello['missing'][name]}); the environment must "
+                "contain mlflow (2.x or 3.x), numpy, pandas and the model's own dependencies"
+            )
+    mlflow_version = _version_tuple(hello["versions"]["mlflow"])
+    if mlflow_version < MIN_MLFLOW:
+        return (
+            f"its MLflow {hello['versions']['mlflow']} is too old; "
+            f"MLflow {'.'.join(map(str, MIN_MLFLOW))} or newer is needed"
+        )
+    return None
+
+
+def server_site_packages() -> list[str]:
+    """The folders the server imports third-party packages from; a model process must not see them."""
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
+    if site.ENABLE_USER_SITE and site.USER_SITE:
+        paths.add(site.USER_SITE)
+    return sorted(paths)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for part in version.split(".")[:3]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _inside(path: str, prefix: str) -> bool:
+    path, prefix = os.path.realpath(path), os.path.realpath(prefix)
+    return path == prefix or path.startswith(prefix + os.sep)

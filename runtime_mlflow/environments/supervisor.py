@@ -1,0 +1,147 @@
+"""Keep a model process running: start it at load, restart it with back-off, stop it at unload."""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mlflow.models import Model
+
+from .. import unavailable
+from ..errors import ModelUnavailable
+from .process import ModelProcess
+
+logger = logging.getLogger("mlserver.runtime_mlflow")
+
+FIRST_DELAY = 0.5
+MAX_DELAY = 30.0
+STABLE_AFTER = 60.0
+"""A process that lived this many seconds resets the back-off."""
+
+_live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
+
+
+class Supervisor:
+    """One model process for one model; ``set_ready`` hears when the model goes down and comes back."""
+
+    def __init__(self, name: str, env: Path, model_path: Path, set_ready: Callable[[bool], None]) -> None:
+        self.name = name
+        self.env = env
+        self.model_path = model_path
+        self._set_ready = set_ready
+        self._process: ModelProcess | None = None
+        self._restarting: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._delay = FIRST_DELAY
+        self._started_at = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def process(self) -> ModelProcess | None:
+        return self._process
+
+    async def start(self) -> None:
+        """Start the first process; its errors are the load's errors."""
+        self._loop = asyncio.get_running_loop()
+        self._process = await asyncio.to_thread(self._launch)
+        unavailable.install()
+        _live.add(self)
+
+    def call(self, value: Any, params: dict[str, Any] | None) -> Any:
+        process = self._process
+        if process is None or not process.alive:
+            state = process.describe_exit() if process is not None else "has not started"
+            raise ModelUnavailable(
+                f"model {self.name!r} is not available: its model process {state}; it is being restarted"
+            )
+        return process.call(value, params)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._restarting is not None:
+            self._restarting.cancel()
+        unavailable.mark_up(self.name)
+        _live.discard(self)
+        if self._process is not None:
+            await asyncio.to_thread(self._process.stop)
+
+    def stop_now(self) -> None:
+        """Stop without an event loop (interpreter exit)."""
+        self._stopping = True
+        if self._process is not None:
+            self._process.stop(timeout=2)
+
+    def _launch(self) -> ModelProcess:
+        self._started_at = time.monotonic()
+        return ModelProcess.start(self.name, self.env, self.model_path, on_exit=self._exited_in_thread)
+
+    def _exited_in_thread(self, process: ModelProcess) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._exited, process)
+
+    def _exited(self, process: ModelProcess) -> None:
+        if self._stopping or process is not self._process or self._restarting is not None:
+            return
+        logger.error(
+            "Model %r: its model process (pid %d) %s; the model is not ready until it is restarted",
+            self.name, process.pid, process.describe_exit(),
+        )
+        unavailable.mark_down(
+            self.name,
+            f"model {self.name!r} is not available: its model process {process.describe_exit()}; "
+            "it is being restarted, retry shortly",
+        )
+        self._set_ready(False)
+        if time.monotonic() - self._started_at > STABLE_AFTER:
+            self._delay = FIRST_DELAY
+        self._restarting = asyncio.get_running_loop().create_task(self._restart())
+
+    async def _restart(self) -> None:
+        try:
+            while not self._stopping:
+                logger.info("Model %r: restarting its model process in %.1fs", self.name, self._delay)
+                await asyncio.sleep(self._delay)
+                self._delay = min(self._delay * 2, MAX_DELAY)
+                try:
+                    process = await asyncio.to_thread(self._launch)
+                except Exception as exc:
+                    logger.error("Model %r: restart failed: %s", self.name, exc)
+                    continue
+                if self._stopping:
+                    await asyncio.to_thread(process.stop)
+                    return
+                self._process = process
+                unavailable.mark_up(self.name)
+                self._set_ready(True)
+                logger.info("Model %r: model process restarted (pid %d)", self.name, process.pid)
+                if not process.alive:  # died between the handshake and now
+                    self._restarting = None
+                    self._exited(process)
+                return
+        finally:
+            if self._restarting is asyncio.current_task():
+                self._restarting = None
+
+
+class RemoteModel:
+    """What the runtime needs of a pyfunc model (``predict``, ``metadata``), served by a model process."""
+
+    def __init__(self, supervisor: Supervisor, model_path: Path) -> None:
+        self.supervisor = supervisor
+        self.metadata = Model.load(str(model_path))
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        return self.supervisor.call(data, params)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for supervisor in list(_live):
+        supervisor.stop_now()

@@ -1,0 +1,39 @@
+"""Models with an environment process of their own load in MLServer's main process.
+
+Their model process already isolates them, so MLServer's worker pool would only add a
+second hop. In the main process the model's readiness is the one MLServer reports (a
+worker's copy is not), so a model process that dies makes the model not ready, and the
+runtime's custom endpoints stay reachable. MLServer's only switch for this is the
+deprecated model-level ``parallel_workers: 0``; its deprecation warning is silenced for
+the models this module places, since the user did not set it.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from mlserver.context import model_name_var
+from mlserver.settings import ModelSettings
+
+_placed: set[str] = set()
+_DEPRECATION = "DEPRECATED!! The `parallel_workers` setting at the model-level"
+
+
+class _QuietPlacement(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (model_name_var.get("") in _placed and str(record.msg).startswith(_DEPRECATION))
+
+
+_filter = _QuietPlacement()
+
+
+def load_in_main_process(settings: ModelSettings) -> None:
+    """Keep this model out of MLServer's worker pool (whatever ``parallel_workers`` is)."""
+    _placed.add(settings.name)
+    logger = logging.getLogger("mlserver")
+    if _filter not in logger.filters:
+        logger.addFilter(_filter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pydantic flags the deprecated field
+        settings.parallel_workers = 0

@@ -1,0 +1,93 @@
+"""A real ``mlserver start`` on free ports, and the model-settings it serves."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+GRPC_CLIENT = Path(__file__).with_name("grpc_client.py")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, repo: Path, log: Path, **settings: object) -> None:
+        self.http_port, self.grpc_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
+        self.grpc = f"127.0.0.1:{self.grpc_port}"
+        settings = {
+            "debug": False,
+            "host": "127.0.0.1",
+            "http_port": self.http_port,
+            "grpc_port": self.grpc_port,
+            "metrics_port": free_port(),
+            "load_models_at_startup": False,
+            **settings,
+        }
+        (repo / "settings.json").write_text(json.dumps(settings))
+        env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+        self.log = log
+        self._log_file = log.open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "mlserver"), "start", str(repo)], stdout=self._log_file, stderr=subprocess.STDOUT, env=env
+        )
+        self.client = httpx.Client(base_url=self.url, timeout=60)
+        self._wait_live()
+
+    def _wait_live(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mlserver exited: {self.log.read_text()[-3000:]}")
+            try:
+                if self.client.get("/v2/health/live").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"mlserver did not start: {self.log.read_text()[-3000:]}")
+
+    def load(self, name: str) -> httpx.Response:
+        return self.client.post(f"/v2/repository/models/{name}/load")
+
+    def infer(self, name: str, body: dict) -> httpx.Response:
+        return self.client.post(f"/v2/models/{name}/infer", json=body)
+
+    def grpc_calls(self, calls: list[dict]) -> list[dict]:
+        """Run tritonclient.grpc calls in a subprocess (it cannot share a process with mlserver)."""
+        done = subprocess.run(
+            [sys.executable, str(GRPC_CLIENT), self.grpc],
+            input=json.dumps(calls), capture_output=True, text=True, timeout=120, check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr)
+        return json.loads(done.stdout)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log_file.close()
+
+
+def write_model_settings(repo: Path, name: str, uri: str, **parameters: object) -> None:
+    folder = repo / name
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {"name": name, "implementation": "runtime_mlflow.MLflowRuntime", "parameters": {"uri": uri, **parameters}}
+    (folder / "model-settings.json").write_text(json.dumps(settings))

@@ -1,0 +1,234 @@
+"""Models served with their own packed environment, through a real ``mlserver start``.
+
+The environment (``packed_env``) is a real virtualenv on an older Python with MLflow 2.22,
+numpy 1.26, pandas 2.2 and scikit-learn 1.5, plus ``humanize`` (which the server lacks),
+packed by the real conda-pack. The server runs MLflow 3, numpy 2 and pandas 3. Every
+model here finds ``environment.tar.gz`` in its folder with no setting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlserver_process import Server, write_model_settings
+
+WINE_CSV = Path(__file__).resolve().parents[2] / "examples" / "wine" / "winequality-red.csv"
+
+
+def model_folder(packed_env, dest: Path, name: str, with_tarball: bool = True) -> Path:
+    """A copy of one of the environment's models, with the packed environment beside it."""
+    shutil.copytree(packed_env.models / name, dest)
+    if with_tarball:
+        os.link(packed_env.tarball, dest / "environment.tar.gz")
+    return dest
+
+
+def wine_request(rows: pd.DataFrame) -> dict:
+    return {
+        "parameters": {"content_type": "pd"},
+        "inputs": [
+            {"name": col, "shape": [len(rows)], "datatype": "FP64", "data": rows[col].astype(float).tolist()}
+            for col in rows.columns
+        ],
+    }
+
+
+def model_pid(server: Server, name: str) -> int:
+    pids = re.findall(rf"Model '{name}': environment .* \(pid (\d+)\)", server.log.read_text())
+    assert pids, f"no model process logged for {name}"
+    return int(pids[-1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is not alive
+        return stat.read().split(") ")[1][0] != "Z"
+
+
+def wait_for(predicate, timeout: float = 60, every: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return False
+
+
+@pytest.fixture(scope="module")
+def features() -> pd.DataFrame:
+    return pd.read_csv(WINE_CSV).drop(columns=["quality"])
+
+
+@pytest.fixture(scope="module")
+def env_server(tmp_path_factory, packed_env):
+    """One server (default parallel_workers) with three environment models and a shared cache."""
+    root = tmp_path_factory.mktemp("envrepo")
+    cache = root / "cache"
+    models = root / "models"
+    for name in ("wine", "humanized", "echo"):
+        folder = model_folder(packed_env, models / name, name)
+        write_model_settings(root / "repo", f"{name}_env", str(folder), cache_dir=str(cache))
+    write_model_settings(root / "repo", "humanized_here", str(models / "humanized"), environment="none")
+    srv = Server(root / "repo", root / "mlserver.log")
+    try:
+        for name in ("wine_env", "humanized_env", "echo_env"):
+            response = srv.load(name)
+            assert response.status_code == 200, (name, response.text, srv.log.read_text()[-3000:])
+        srv.cache, srv.models = cache, models
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_old_stack_model_answers_as_in_its_own_environment(env_server, packed_env, features):
+    response = env_server.infer("wine_env", wine_request(features))
+    assert response.status_code == 200, response.text
+    [output] = response.json()["outputs"]
+    assert output["shape"] == [len(features), 1] or output["shape"] == [len(features)]
+    assert output["data"] == packed_env.expected["wine"]  # bit for bit, across numpy 1 -> 2 and pandas 2 -> 3
+    assert packed_env.expected["versions"]["mlflow"].startswith("2.")
+
+
+def test_metadata_comes_from_the_old_signature(env_server, features):
+    metadata = env_server.client.get("/v2/models/wine_env").json()
+    assert [i["name"] for i in metadata["inputs"]] == list(features.columns)
+    assert {i["datatype"] for i in metadata["inputs"]} == {"FP64"}
+    assert env_server.client.get("/v2/models/wine_env/ready").status_code == 200
+
+
+def test_grpc_reaches_the_environment_model(env_server, packed_env, features):
+    rows = features.head(5)
+    [answer, misnamed] = env_server.grpc_calls([
+        {"model": "wine_env", "parameters": {"content_type": "pd"},
+         "inputs": [{"name": c, "datatype": "FP64", "data": rows[c].tolist(), "shape": [5]} for c in rows.columns]},
+        {"model": "wine_env", "parameters": {"content_type": "pd"},
+         "inputs": [{"name": c + "x", "datatype": "FP64", "data": rows[c].tolist(), "shape": [5]} for c in rows.columns]},
+    ])
+    [output] = answer["outputs"].values()
+    assert output["data"] == packed_env.expected["wine"][:5]
+    assert misnamed["error"]["code"] == "StatusCode.INVALID_ARGUMENT"
+
+
+def test_a_package_only_the_environment_has_loads_through_it(env_server):
+    response = env_server.infer(
+        "humanized_env", {"parameters": {"content_type": "pd"},
+                          "inputs": [{"name": "n", "shape": [2], "datatype": "INT64", "data": [1234567, 12]}]},
+    )
+    assert response.status_code == 200, response.text
+    outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
+    assert outputs["text"] == ["1,234,567", "12"]
+    assert all(str(env_server.cache) in python for python in outputs["python"])  # the unpacked environment's
+    assert outputs["server_packages_visible"] == [False, False]  # mlserver is not importable in there
+    # The same model without its environment cannot import humanize.
+    response = env_server.load("humanized_here")
+    assert response.status_code >= 400
+    assert "humanize" in response.text
+
+
+def test_values_of_every_column_type_cross_both_ways(env_server):
+    body = {"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "i", "shape": [3], "datatype": "INT64", "data": [1, -2, 2**53]},
+        {"name": "f", "shape": [3], "datatype": "FP64", "data": [0.5, -1e300, 3.25]},
+        {"name": "s", "shape": [3], "datatype": "BYTES", "data": ["ascii", "ünïcødé ✓", ""]},
+        {"name": "b", "shape": [3], "datatype": "BOOL", "data": [True, False, True]},
+        {"name": "t", "shape": [3], "datatype": "BYTES", "data": ["2024-01-01T00:00:00", "1999-12-31T23:59:59",
+                                                                    "2038-01-19T03:14:08"],
+         "parameters": {"content_type": "datetime"}},
+    ]}
+    response = env_server.infer("echo_env", body)
+    assert response.status_code == 200, response.text
+    outputs = {o["name"]: o for o in response.json()["outputs"]}
+    for sent in body["inputs"][:4]:
+        assert outputs[sent["name"]]["data"] == sent["data"], sent["name"]
+    assert list(pd.to_datetime(outputs["t"]["data"], format="ISO8601")) == list(pd.to_datetime(body["inputs"][4]["data"]))
+
+
+def test_errors_keep_their_meaning_across_the_process_boundary(env_server):
+    echo = {"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "i", "shape": [1], "datatype": "INT64", "data": [1]},
+        {"name": "f", "shape": [1], "datatype": "FP64", "data": [0.5]},
+        {"name": "s", "shape": [1], "datatype": "BYTES", "data": ["a"]},
+        {"name": "b", "shape": [1], "datatype": "BOOL", "data": [True]},
+        {"name": "t", "shape": [1], "datatype": "BYTES", "data": ["2024-01-01T00:00:00"],
+         "parameters": {"content_type": "datetime"}},
+    ]}
+    told = env_server.infer("echo_env", {**echo, "parameters": {"content_type": "pd", "fail": "value"}})
+    assert told.status_code == 400 and "echo was told to fail" in told.json()["error"]
+    crashed = env_server.infer("echo_env", {**echo, "parameters": {"content_type": "pd", "fail": "crash"}})
+    assert crashed.status_code == 500 and "crashed on purpose" in crashed.json()["error"]
+    missing = env_server.infer("echo_env", {**echo, "inputs": echo["inputs"][1:]})
+    assert missing.status_code == 400 and "'i'" in missing.json()["error"]
+    assert env_server.infer("echo_env", echo).status_code == 200  # still serving
+
+
+def test_a_killed_model_process_comes_back_without_a_server_restart(env_server, features):
+    pid = model_pid(env_server, "echo_env")
+    os.kill(pid, signal.SIGKILL)
+    assert wait_for(lambda: env_server.client.get("/v2/models/echo_env/ready").status_code != 200, timeout=10)
+    down = env_server.infer("echo_env", {"inputs": [{"name": "i", "shape": [1], "datatype": "INT64", "data": [1]}]})
+    assert down.status_code == 503, down.text
+    assert "restart" in down.json()["error"]
+    assert wait_for(lambda: env_server.client.get("/v2/models/echo_env/ready").status_code == 200, timeout=60)
+    assert model_pid(env_server, "echo_env") != pid
+    assert "was killed by signal 9 (SIGKILL)" in env_server.log.read_text()
+    other = env_server.infer("wine_env", wine_request(features.head(2)))  # other models never noticed
+    assert other.status_code == 200
+
+
+def test_unload_stops_the_model_process(env_server):
+    pid = model_pid(env_server, "humanized_env")
+    assert alive(pid)
+    assert env_server.client.post("/v2/repository/models/humanized_env/unload").status_code == 200
+    assert wait_for(lambda: not alive(pid), timeout=15)
+
+
+def test_a_restart_reuses_the_cache_and_shutdown_leaves_no_process(env_server, tmp_path, features):
+    repo = tmp_path / "repo"  # a second server on the same model folder and cache, as after a restart
+    write_model_settings(repo, "wine_again", str(env_server.models / "wine"), cache_dir=str(env_server.cache))
+    before = sorted(p.name for p in (env_server.cache / "environments").iterdir())
+    srv = Server(repo, tmp_path / "mlserver.log")
+    try:
+        assert srv.load("wine_again").status_code == 200
+        assert srv.infer("wine_again", wine_request(features.head(3))).status_code == 200
+        log = srv.log.read_text()
+        assert "Reusing cached environment" in log
+        assert "Extracting" not in log and "Hashing" not in log  # neither unpacked nor read again
+        pid = model_pid(srv, "wine_again")
+    finally:
+        srv.stop()
+    assert wait_for(lambda: not alive(pid), timeout=15), "the model process outlived the server"
+    assert sorted(p.name for p in (env_server.cache / "environments").iterdir()) == before
+
+
+def test_concurrent_first_loads_extract_once(packed_env, tmp_path, features):
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    for name in ("first", "second"):
+        folder = model_folder(packed_env, tmp_path / name, "wine")
+        write_model_settings(repo, name, str(folder), cache_dir=str(cache))
+    srv = Server(repo, tmp_path / "mlserver.log", parallel_workers=2)
+    try:
+        answers: dict[str, int] = {}
+        loads = [threading.Thread(target=lambda n=n: answers.__setitem__(n, srv.load(n).status_code))
+                 for n in ("first", "second")]
+        for thread in loads:
+            thread.start()
+        for thread in loads:
+            thread.join()
+        assert answers == {"first": 200, "second": 200}
+        for name in ("first", "second"):
+            assert srv.infer(name, wine_request(features.head(2))).status_code == 200
+        assert srv.log.read_text().count("Extracting ") == 1
+    finally:
+        srv.stop()
+    assert len([p for p in (cache / "environments").iterdir() if not p.name.startswith(".")]) == 1
