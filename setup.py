@@ -49,6 +49,7 @@ setup(
         # builds environments from a model's requirements (`environment: build`, `pack`)
         "uv>=0.5",
     ],
+    entry_points={"console_scripts": ["runtime-mlflow = runtime_mlflow.cli:main"]},
     extras_require={
         "test": [
             "pytest>=8",

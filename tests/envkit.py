@@ -27,13 +27,17 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def make_venv(python: str, prefix: Path, packages: list[str]) -> Path:
+def make_venv(python: str, prefix: Path, packages: list[str], installer: str = "pip") -> Path:
+    """A ``--copies`` virtualenv with ``packages`` installed by pip (its own) or uv (the server's)."""
     subprocess.run([python, "-m", "venv", "--copies", str(prefix)], check=True)
-    if packages:
+    if packages and installer == "pip":
         subprocess.run(
             [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],
             check=True,
         )
+    elif packages:
+        subprocess.run([str(BIN / "uv"), "pip", "install", "-q", "--python", str(prefix / "bin" / "python"), *packages],
+                       check=True)
     return prefix
 
 

@@ -12,10 +12,13 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import envkit
 import pandas as pd
 import pytest
 from mlserver_process import Server, write_model_settings
@@ -85,7 +88,7 @@ def env_server(tmp_path_factory, packed_env):
         for name in ("wine_env", "humanized_env", "echo_env"):
             response = srv.load(name)
             assert response.status_code == 200, (name, response.text, srv.log.read_text()[-3000:])
-        srv.cache, srv.models = cache, models
+        srv.cache, srv.models, srv.repo = cache, models, root / "repo"
         yield srv
     finally:
         srv.stop()
@@ -232,3 +235,81 @@ def test_concurrent_first_loads_extract_once(packed_env, tmp_path, features):
     finally:
         srv.stop()
     assert len([p for p in (cache / "environments").iterdir() if not p.name.startswith(".")]) == 1
+
+
+@pytest.fixture(scope="module")
+def native_tarball(tmp_path_factory) -> Path:
+    """MLServer's own way: an environment with runtime_mlflow (and so mlserver) installed in it."""
+    root = tmp_path_factory.mktemp("native")
+    checkout = Path(__file__).resolve().parents[2]
+    prefix = envkit.make_venv(sys.executable, root / "env", [str(checkout), "humanize"], installer="uv")
+    tarball = envkit.conda_pack(prefix, root / "native.tar.gz")
+    shutil.rmtree(prefix)
+    return tarball
+
+
+def test_mlserver_environment_tarball_with_runtime_mlflow_inside(packed_env, native_tarball, tmp_path):
+    repo = tmp_path / "repo"
+    folder = model_folder(packed_env, tmp_path / "humanized", "humanized", with_tarball=False)
+    write_model_settings(repo, "native", str(folder), environment_tarball=str(native_tarball))
+    srv = Server(repo, tmp_path / "mlserver.log", parallel_workers=1, environments_dir=str(tmp_path / "envs"))
+    try:
+        assert srv.load("native").status_code == 200, srv.log.read_text()[-3000:]
+        response = srv.infer("native", {"parameters": {"content_type": "pd"},
+                                        "inputs": [{"name": "n", "shape": [1], "datatype": "INT64", "data": [4096]}]})
+        assert response.status_code == 200, response.text
+        outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
+        assert outputs["text"] == ["4,096"]
+        assert all(python.startswith(str(tmp_path / "envs")) for python in outputs["python"])  # MLServer's worker
+        assert outputs["server_packages_visible"] == [True]  # MLServer's way needs mlserver in the environment
+    finally:
+        srv.stop()
+
+
+def humanize_request(n: int) -> dict:
+    return {"parameters": {"content_type": "pd"}, "inputs": [{"name": "n", "shape": [1], "datatype": "INT64", "data": [n]}]}
+
+
+def test_environment_built_from_the_models_requirements(packed_env, tmp_path):
+    repo = tmp_path / "repo"
+    folder = model_folder(packed_env, tmp_path / "humanized", "humanized", with_tarball=False)
+    write_model_settings(repo, "built", str(folder), environment="build", cache_dir=str(tmp_path / "cache"))
+    srv = Server(repo, tmp_path / "mlserver.log")
+    try:
+        assert srv.load("built").status_code == 200, srv.log.read_text()[-3000:]
+        response = srv.infer("built", humanize_request(1000000))
+        assert response.status_code == 200, response.text
+        outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
+        assert outputs["text"] == ["1,000,000"] and outputs["server_packages_visible"] == [False]
+        log = srv.log.read_text()
+        assert "uv pip install" in log and "humanize" in log  # progress in the log
+    finally:
+        srv.stop()
+
+
+def test_pack_command_builds_an_archive_the_server_loads(packed_env, tmp_path):
+    folder = model_folder(packed_env, tmp_path / "humanized", "humanized", with_tarball=False)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "runtime-mlflow"), "pack", str(folder), "--compress-level", "1"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == str(folder / "environment.tar.gz")
+    assert "runs Python" in done.stderr  # the archive was proved by loading the model from it
+    repo = tmp_path / "repo"
+    write_model_settings(repo, "packed", str(folder), cache_dir=str(tmp_path / "cache"))  # found with no setting
+    srv = Server(repo, tmp_path / "mlserver.log")
+    try:
+        assert srv.load("packed").status_code == 200, srv.log.read_text()[-3000:]
+        response = srv.infer("packed", humanize_request(2500))
+        assert response.status_code == 200 and response.json()["outputs"][0]["data"] == ["2,500"]
+    finally:
+        srv.stop()
+
+
+def test_a_missing_named_archive_fails_the_load_and_others_keep_serving(env_server, tmp_path):
+    write_model_settings(env_server.repo, "nowhere", str(env_server.models / "echo"),
+                         environment=str(tmp_path / "missing.tar.gz"))
+    response = env_server.load("nowhere")
+    assert response.status_code >= 400 and "missing.tar.gz" in response.text
+    assert env_server.client.get("/v2/models/wine_env/ready").status_code == 200
