@@ -1,8 +1,9 @@
 """Build real Python environments for tests and pack them with the real conda-pack.
 
-No conda channel is reachable here, so an environment is a virtualenv made with
-``--copies`` (a packed virtualenv must not link outside itself) plus the ``conda-meta/``
-folder conda-pack requires; conda-pack then packs it as it would a conda environment.
+No conda channel is reachable here, so an environment is a virtualenv plus the
+``conda-meta/`` folder conda-pack requires; conda-pack then packs it as it would a conda
+environment. A plain virtualenv links ``bin/python`` to its base interpreter (which the
+runtime accepts when that interpreter exists); ``--copies`` copies it instead.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def make_venv(python: str, prefix: Path, packages: list[str], installer: str = "pip") -> Path:
-    """A ``--copies`` virtualenv with ``packages`` installed by pip (its own) or uv (the server's)."""
-    subprocess.run([python, "-m", "venv", "--copies", str(prefix)], check=True)
+def make_venv(python: str, prefix: Path, packages: list[str], installer: str = "pip", copies: bool = True) -> Path:
+    """A virtualenv with ``packages`` installed by pip (its own) or uv (the server's)."""
+    subprocess.run([python, "-m", "venv", *(["--copies"] if copies else []), str(prefix)], check=True)
     if packages and installer == "pip":
         subprocess.run(
             [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *packages],

@@ -3,15 +3,20 @@
 Every member is checked before it is written: absolute names, ``..`` components,
 links that resolve outside the destination (following links already extracted),
 hard links to anything outside, and device files, FIFOs or other special members are
-refused with an error naming the member. A conda-pack archive of a plain virtualenv
-made without ``--copies`` has an absolute ``bin/python`` link to the base interpreter
-and is refused for that reason; ``python -m venv --copies`` or ``runtime-mlflow pack``
-make archives that load.
+refused with an error naming the member. Since every member's real path must lie
+inside the destination, nothing can be written through a link either.
+
+One outside link is let through: a conda-pack archive of a plain virtualenv links
+``bin/python`` (or ``bin/python3``, ``bin/python3.X``) to the base interpreter it was
+made from, by absolute path. That link is accepted when its target is an existing
+Python executable on this machine, and so are relative links naming it (``bin/python3
+-> python``); any other absolute or escaping link is refused.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tarfile
 from pathlib import Path
 
@@ -33,13 +38,16 @@ def extract(archive: Path, dest: Path) -> int:
     """
     root = os.path.realpath(dest)
     count = 0
+    interpreters: set[str] = set()  # accepted links to the base interpreter, and links to those
 
     def checked(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo:
         nonlocal count
-        _check(archive, member, root)
+        interpreter_link = _check(archive, member, root, interpreters)
         count += 1
         data_filter = getattr(tarfile, "data_filter", None)
-        return data_filter(member, path) if data_filter else member
+        if data_filter is None or interpreter_link:  # the standard filter refuses every absolute link
+            return member
+        return data_filter(member, path)
 
     try:
         with tarfile.open(archive, "r:*") as tar:
@@ -54,7 +62,8 @@ def extract(archive: Path, dest: Path) -> int:
     return count
 
 
-def _check(archive: Path, member: tarfile.TarInfo, root: str) -> None:
+def _check(archive: Path, member: tarfile.TarInfo, root: str, interpreters: set[str]) -> bool:
+    """Raise UnsafeArchive for an unsafe member; True if it is an accepted base-interpreter link."""
     def refuse(why: str) -> UnsafeArchive:
         return UnsafeArchive(f"{archive}: member {member.name!r} refused: {why}; nothing outside the cache was written")
 
@@ -68,9 +77,12 @@ def _check(archive: Path, member: tarfile.TarInfo, root: str) -> None:
         raise refuse(f"it would be written to {target}, outside the destination")
     if member.issym() or member.islnk():
         link = member.linkname
+        if member.issym() and (_base_interpreter(name, link) or _link_to(name, link) in interpreters):
+            interpreters.add(os.path.normpath(name))
+            return True
         if os.path.isabs(link):
-            hint = (" (a virtualenv packed without --copies links bin/python to its base interpreter; "
-                    "make it with 'python -m venv --copies' or 'runtime-mlflow pack')") if name.startswith("bin/") else ""
+            hint = (" (a packed virtualenv needs its base interpreter at that path on this machine; or make it "
+                    "with 'python -m venv --copies' or 'runtime-mlflow pack')") if _INTERPRETER.fullmatch(name) else ""
             raise refuse(f"it links to the absolute path {link!r}{hint}")
         base = os.path.dirname(os.path.join(root, name)) if member.issym() else root
         resolved = os.path.realpath(os.path.join(base, link))
@@ -78,6 +90,24 @@ def _check(archive: Path, member: tarfile.TarInfo, root: str) -> None:
             raise refuse(f"it links to {link!r}, which resolves to {resolved}, outside the destination")
     elif not (member.isfile() or member.isdir()):
         raise refuse("it is a device file, FIFO or other special file")
+    return False
+
+
+_INTERPRETER = re.compile(r"bin/python(\d+(\.\d+)?)?")
+
+
+def _base_interpreter(name: str, link: str) -> bool:
+    """Whether ``name -> link`` is a virtualenv's link to an existing base Python interpreter."""
+    if not (_INTERPRETER.fullmatch(name) and os.path.isabs(link)):
+        return False
+    target = os.path.realpath(link)
+    return (os.path.isfile(target) and os.access(target, os.X_OK)
+            and re.fullmatch(r"python\d+(\.\d+)?", os.path.basename(target)) is not None)
+
+
+def _link_to(name: str, link: str) -> str:
+    """The archive path a relative link names, without following links (``bin/python3 -> python``)."""
+    return os.path.normpath(os.path.join(os.path.dirname(name), link))
 
 
 def _within(path: str, root: str) -> bool:

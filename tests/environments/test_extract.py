@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tarfile
 from pathlib import Path
 
@@ -79,10 +80,35 @@ def test_unsafe_members_are_refused_and_nothing_is_written_outside(tmp_path, san
         assert "evil" not in files or Path(path).is_relative_to(dest), path
 
 
-def test_a_virtualenv_packed_without_copies_gets_a_hint(tmp_path, sandbox):
+def test_a_virtualenvs_link_to_its_base_interpreter_is_accepted(tmp_path, sandbox):
     dest, _ = sandbox
-    tar = archive(tmp_path / "venv.tar.gz", member("bin/python", tarfile.SYMTYPE, link="/usr/bin/python3"))
-    with pytest.raises(UnsafeArchive, match="--copies"):
+    base = os.path.realpath(sys.executable)  # an existing Python interpreter, as conda-pack keeps it
+    tar = archive(tmp_path / "venv.tar.gz", member("bin/python", tarfile.SYMTYPE, link=base),
+                  member("bin/python3", tarfile.SYMTYPE, link="python"))
+    extract(tar, dest)
+    assert os.path.realpath(dest / "bin" / "python3") == base
+
+
+@pytest.mark.parametrize(
+    ("name", "link"),
+    [
+        pytest.param("bin/python", "/etc/passwd", id="not-an-interpreter"),
+        pytest.param("bin/python", "/nowhere/bin/python3.9", id="interpreter-missing-here"),
+        pytest.param("lib/python", os.path.realpath(sys.executable), id="not-bin-python"),
+    ],
+)
+def test_other_absolute_links_are_refused(tmp_path, sandbox, name, link):
+    dest, _ = sandbox
+    tar = archive(tmp_path / "venv.tar.gz", member(name, tarfile.SYMTYPE, link=link))
+    with pytest.raises(UnsafeArchive, match="absolute path"):
+        extract(tar, dest)
+
+
+def test_nothing_is_written_through_the_interpreter_link(tmp_path, sandbox):
+    dest, _ = sandbox
+    tar = archive(tmp_path / "venv.tar.gz", member("bin/python", tarfile.SYMTYPE, link=os.path.realpath(sys.executable)),
+                  member("bin/python/evil"))
+    with pytest.raises(UnsafeArchive, match="outside the destination"):
         extract(tar, dest)
 
 
