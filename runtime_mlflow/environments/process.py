@@ -160,13 +160,7 @@ class ModelProcess:
     def _handshake(self) -> None:
         self._socket.settimeout(HELLO_TIMEOUT)
         try:
-            header, _ = self._channel.recv()
-        except (OSError, EOFError, wire.WireError) as exc:
-            self._exited.wait(5)
-            raise ModelEnvironmentError(
-                f"model {self.name!r}: the environment's Python ({python_of(self.env)}) did not start the "
-                f"model process ({self.describe_exit()}: {exc}); its last output:\n{self.output_tail()}"
-            ) from exc
+            header = self._answer(None, "starting")
         finally:
             self._socket.settimeout(None)
         self.hello = header
@@ -187,21 +181,27 @@ class ModelProcess:
         )
 
     def _load(self, model_path: Path) -> None:
-        try:
-            self._channel.send({"op": "load", "uri": str(model_path)})
-            header, _ = self._channel.recv()
-        except (OSError, EOFError, wire.WireError) as exc:
-            self._exited.wait(5)
-            raise ModelEnvironmentError(
-                f"model {self.name!r}: the model process {self.describe_exit()} while loading {model_path}; "
-                f"its last output:\n{self.output_tail()}"
-            ) from exc
+        header = self._answer({"op": "load", "uri": str(model_path)}, f"loading {model_path}")
         if header.get("op") == "error":
             error = RemoteError(header)
             logger.error("Model %r failed to load in its environment:\n%s", self.name, error.remote_traceback)
             raise ModelEnvironmentError(
                 f"model {self.name!r} could not be loaded from {model_path} in environment {self.env}: {error}"
             )
+
+    def _answer(self, request: dict[str, Any] | None, doing: str) -> dict[str, Any]:
+        """Send ``request`` (if any) and read the answer; a process that dies meanwhile is a load error."""
+        try:
+            if request is not None:
+                self._channel.send(request)
+            header, _ = self._channel.recv()
+        except (OSError, EOFError, wire.WireError) as exc:
+            self._exited.wait(5)
+            raise ModelEnvironmentError(
+                f"model {self.name!r}: the model process ({python_of(self.env)}) {self.describe_exit()} while "
+                f"{doing} ({exc}); its last output:\n{self.output_tail()}"
+            ) from exc
+        return header
 
     def _relay_output(self) -> None:
         assert self._proc.stdout is not None
