@@ -313,3 +313,19 @@ def test_a_missing_named_archive_fails_the_load_and_others_keep_serving(env_serv
     response = env_server.load("nowhere")
     assert response.status_code >= 400 and "missing.tar.gz" in response.text
     assert env_server.client.get("/v2/models/wine_env/ready").status_code == 200
+
+
+def test_a_named_archive_with_mlflow_3_runs_as_a_model_process(packed_env, native_tarball, tmp_path):
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    folder = model_folder(packed_env, tmp_path / "humanized", "humanized", with_tarball=False)
+    write_model_settings(repo, "named", str(folder), environment=str(native_tarball), cache_dir=str(cache))
+    srv = Server(repo, tmp_path / "mlserver.log", parallel_workers=0)
+    try:
+        assert srv.load("named").status_code == 200, srv.log.read_text()[-3000:]
+        response = srv.infer("named", humanize_request(31337))
+        assert response.status_code == 200, response.text
+        outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
+        assert outputs["text"] == ["31,337"] and str(cache) in outputs["python"][0]
+        assert re.search(r"Model 'named': environment .* runs Python 3\.\d+\.\d+, MLflow 3\.", srv.log.read_text())
+    finally:
+        srv.stop()
