@@ -48,6 +48,9 @@ setup(
         "conda-pack>=0.8",
         # builds environments from a model's requirements (`environment: build`, `pack`)
         "uv>=0.5",
+        # s3:// and gs:// model URIs, read with the clouds' own SDKs
+        "boto3>=1.28",
+        "google-cloud-storage>=2.10",
     ],
     entry_points={"console_scripts": ["runtime-mlflow = runtime_mlflow.cli:main"]},
     extras_require={
@@ -59,6 +62,9 @@ setup(
             "tritonclient[http,grpc]>=2.50",
             # the example and test models are scikit-learn models
             "scikit-learn>=1.5",
+            # S3 and GCS servers for the model-source tests, run on 127.0.0.1
+            "moto[server]>=5",
+            "gcp-storage-emulator>=2024.0",
         ],
     },
     classifiers=[

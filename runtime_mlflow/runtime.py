@@ -33,6 +33,7 @@ from .outputs import encode_outputs
 from .params import to_mlflow_params
 from .placement import load_in_main_process
 from .settings import RuntimeSettings
+from .sources import fetch, is_remote
 from .uri import resolve_model_path, settings_folder
 
 # MLflow error codes that mean the input or params did not fit the model's schema.
@@ -51,12 +52,16 @@ class MLflowRuntime(MLModel):
     def __init__(self, settings: ModelSettings) -> None:
         super().__init__(settings)
         self._supervisor: Supervisor | None = None
+        self._source: dict[str, str] = {}
         if self._environment_choice().own_process:
             load_in_main_process(self.settings)
 
     def _environment_choice(self) -> Choice:
         try:
             settings = RuntimeSettings.from_model_settings(self.settings)
+            if is_remote(settings.uri):  # not downloaded yet: only an explicit setting is known now
+                explicit = settings.environment not in (None, "auto", "none")
+                return Choice("build" if settings.environment == "build" else "tarball") if explicit else Choice("none")
             return choose(self.settings, settings.environment, resolve_model_path(self.settings, settings.uri))
         except RuntimeMLflowError:
             return Choice("none")  # load() raises the same error where MLServer reports it
@@ -67,10 +72,15 @@ class MLflowRuntime(MLModel):
         except CodecError as exc:
             raise ModelLoadError(f"model {self.name!r}: {exc}") from exc
         settings = RuntimeSettings.from_model_settings(self.settings)
-        path = resolve_model_path(self.settings, settings.uri)
+        root = cache_root(settings.cache_dir, settings_folder(self.settings))
+        if is_remote(settings.uri):
+            fetched = await asyncio.to_thread(fetch, self.name, settings.uri, root)
+            path, self._source = fetched.path, fetched.described
+        else:
+            path, self._source = resolve_model_path(self.settings, settings.uri), {}
         choice = choose(self.settings, settings.environment, path)
         if choice.own_process:
-            self._model = await self._load_in_environment(choice, path, settings)
+            self._model = await self._load_in_environment(choice, path, settings, root)
         else:
             self._model = await self._load_here(path)
         signature: ModelSignature | None = self._model.metadata.signature
@@ -80,7 +90,7 @@ class MLflowRuntime(MLModel):
         self._content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
         )
-        logger.info("Loaded MLflow model %r from %s", self.name, path)
+        logger.info("Loaded MLflow model %r from %s", self.name, self._source.get("source_uri", path))
         return True
 
     async def _load_here(self, path: Path) -> PyFuncModel:
@@ -91,8 +101,8 @@ class MLflowRuntime(MLModel):
                 f"model {self.name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
             ) from exc
 
-    async def _load_in_environment(self, choice: Choice, path: Path, settings: RuntimeSettings) -> RemoteModel:
-        root = cache_root(settings.cache_dir, settings_folder(self.settings))
+    async def _load_in_environment(self, choice: Choice, path: Path, settings: RuntimeSettings,
+                                   root: Path) -> RemoteModel:
         env = await asyncio.to_thread(prepare, self.name, choice, path, root, settings.allow_local_python)
         supervisor = Supervisor(self.name, env, path, self._set_ready)
         await supervisor.start()
@@ -124,7 +134,7 @@ class MLflowRuntime(MLModel):
     async def metadata(self) -> MetadataModelResponse:
         response = await super().metadata()
         extra = {"params": params_json(self._params_schema)} if self._params_schema is not None else {}
-        response.parameters = Parameters(content_type=self._content_type, **extra)
+        response.parameters = Parameters(content_type=self._content_type, **extra, **self._source)
         return response
 
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:

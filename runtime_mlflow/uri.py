@@ -10,7 +10,7 @@ from mlserver.settings import ModelSettings
 
 from .errors import ModelLoadError
 
-SUPPORTED = "a local path or a file: URI"
+SUPPORTED = "a local path, file:, s3://, gs://, http(s)://, runs:/, models:/ or mlflow-artifacts:/"
 
 
 def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:
@@ -29,7 +29,7 @@ def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:
         elif parsed.scheme and len(parsed.scheme) > 1:  # one letter is a Windows drive
             raise ModelLoadError(
                 f"model {settings.name!r}: URI {uri!r} uses the {parsed.scheme!r} scheme, "
-                f"which this runtime does not read yet ({SUPPORTED} is needed)"
+                f"which this runtime does not read ({SUPPORTED} is needed)"
             )
         else:
             path = Path(os.path.expanduser(uri))

@@ -5,6 +5,7 @@ else ``$XDG_CACHE_HOME/runtime-mlflow``, else ``~/.cache/runtime-mlflow``)::
 
     environments/<key>              link to the finished environment
     environments/.<key>.<random>/   the environment itself (hidden until finished)
+    models/<key>, models/.<key>.*   downloaded models, the same way
     locks/<key>.lock                held while one process makes <key>
     digests/<hash of path>.json     sha256 of a tarball, with the size, mtime and inode it was read at
 
@@ -47,30 +48,31 @@ def cache_root(explicit: str | None = None, base: Path | None = None) -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "runtime-mlflow"
 
 
-def lookup(root: Path, key: str) -> Path | None:
-    """The finished environment for ``key``, or None."""
-    link = root / "environments" / key
+def lookup(root: Path, key: str, kind: str = "environments") -> Path | None:
+    """The finished entry for ``key`` (an environment, or a downloaded model for ``kind="models"``), or None."""
+    link = root / kind / key
     if (link / COMPLETE).is_file():
         return link.resolve()
     return None
 
 
-def materialize(root: Path, key: str, make: Callable[[Path], None], what: str) -> Path:
-    """The environment for ``key``, made by ``make(folder)`` unless the cache has it.
+def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str = "environments") -> Path:
+    """The entry for ``key``, made by ``make(folder)`` unless the cache has it.
 
     ``make`` fills an empty folder; if it raises, the folder is removed and the error
     propagates. Only one process makes a given key at a time; the others wait and reuse it.
     """
-    found = lookup(root, key)
+    noun = kind[:-1]
+    found = lookup(root, key, kind)
     if found is not None:
-        logger.info("Reusing cached environment %s for %s", found, what)
+        logger.info("Reusing cached %s %s for %s", noun, found, what)
         return found
-    environments = root / "environments"
+    environments = root / kind
     environments.mkdir(parents=True, exist_ok=True)
     with _locked(root / "locks" / f"{key}.lock"):
-        found = lookup(root, key)
+        found = lookup(root, key, kind)
         if found is not None:
-            logger.info("Reusing cached environment %s for %s (made by another process)", found, what)
+            logger.info("Reusing cached %s %s for %s (made by another process)", noun, found, what)
             return found
         for stale in environments.glob(f".{key}.*"):  # left by a process that died while making it
             shutil.rmtree(stale, ignore_errors=True)
@@ -87,7 +89,7 @@ def materialize(root: Path, key: str, make: Callable[[Path], None], what: str) -
             temporary.unlink()
         os.symlink(folder.name, temporary)
         os.replace(temporary, environments / key)
-        logger.info("Environment for %s ready in %.1fs at %s", what, time.monotonic() - started, folder)
+        logger.info("%s for %s ready in %.1fs at %s", noun.capitalize(), what, time.monotonic() - started, folder)
         return folder
 
 

@@ -1,0 +1,122 @@
+"""Models tracked by MLflow: ``runs:/``, ``models:/`` and the artifact proxy, with MLflow's own clients.
+
+``models:/<name>/<version>``, ``models:/<name>@<alias>`` and ``models:/<name>/latest``
+are resolved to one version first (against ``MLFLOW_REGISTRY_URI``, else
+``MLFLOW_TRACKING_URI``), so the cache key and the model metadata name the version that
+is served; an alias that moves is picked up at the next load. ``runs:/<run_id>/<path>``
+is checked against the tracking server. ``mlflow-artifacts:/...`` and ``http(s)://``
+artifact-proxy URLs are listed through MLflow's artifact repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from .buckets import SourceRefused
+
+_MODELS = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/]+)|@(?P<alias>[^/]+))/?(?P<rest>.*)$")
+_RUNS = re.compile(r"^runs:/(?P<run_id>[^/]+)/?(?P<path>.*)$")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A tracked model pinned to what exactly will be downloaded."""
+
+    download_uri: str
+    key: str
+    described: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve(uri: str) -> Resolved:
+    """Pin ``uri`` to one registry version or run; SourceRefused if it does not exist."""
+    if uri.startswith("models:"):
+        return _model_version(uri)
+    if uri.startswith("runs:"):
+        return _run(uri)
+    return _artifacts(uri)
+
+
+def download(resolved: Resolved, folder: Path) -> None:
+    mlflow.artifacts.download_artifacts(artifact_uri=resolved.download_uri, dst_path=str(folder))
+
+
+def permanent(exc: BaseException) -> str | None:
+    if isinstance(exc, MlflowException) and exc.error_code in (
+        "RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "PERMISSION_DENIED", "UNAUTHENTICATED", "BAD_REQUEST",
+    ):
+        return exc.message
+    return None
+
+
+def _model_version(uri: str) -> Resolved:
+    match = _MODELS.match(uri)
+    if match is None:
+        raise SourceRefused(f"{uri!r} is not models:/<name>/<version>, models:/<name>@<alias> or models:/<name>/latest")
+    name, version, alias, rest = match["name"], match["version"], match["alias"], match["rest"]
+    client = MlflowClient()
+    try:
+        if alias is not None:
+            found = client.get_model_version_by_alias(name, alias)
+        elif version.lower() == "latest":
+            versions = client.search_model_versions(f"name = '{name}'")
+            if not versions:
+                raise SourceRefused(f"registered model {name!r} has no versions")
+            found = max(versions, key=lambda v: int(v.version))
+        else:
+            found = client.get_model_version(name, version)
+    except MlflowException as exc:
+        if permanent(exc):
+            raise SourceRefused(exc.message) from exc
+        raise
+    registry = mlflow.get_registry_uri()
+    described = {"registered_model": name, "registered_version": str(found.version), "run_id": found.run_id}
+    if alias is not None:
+        described["alias"] = alias
+    suffix = f"/{rest}" if rest else ""
+    key = _key("models", registry, name, str(found.version), rest)
+    return Resolved(f"models:/{name}/{found.version}{suffix}", key, described)
+
+
+def _run(uri: str) -> Resolved:
+    match = _RUNS.match(uri)
+    if match is None:
+        raise SourceRefused(f"{uri!r} is not runs:/<run_id>/<path>")
+    try:
+        MlflowClient().get_run(match["run_id"])
+    except MlflowException as exc:
+        if permanent(exc):
+            raise SourceRefused(exc.message) from exc
+        raise
+    return Resolved(uri, _key("runs", mlflow.get_tracking_uri(), match["run_id"], match["path"]),
+                    {"run_id": match["run_id"]})
+
+
+def _artifacts(uri: str) -> Resolved:
+    from mlflow.artifacts import list_artifacts
+
+    listed: list[tuple[str, int]] = []
+
+    def walk(path: str | None) -> None:
+        for info in list_artifacts(artifact_uri=uri, **({"artifact_path": path} if path else {})):
+            if info.is_dir:
+                walk(info.path)
+            else:
+                listed.append((info.path, int(info.file_size or 0)))
+
+    walk(None)
+    if not listed:
+        raise SourceRefused(f"no artifacts under {uri}")
+    return Resolved(uri, _key("artifacts", uri, json.dumps(sorted(listed))), {})
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
