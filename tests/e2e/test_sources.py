@@ -265,3 +265,19 @@ def test_a_restart_downloads_nothing(source_server, stores, rows, tmp_path):
         assert log.count("Reusing cached model") == 2 and "downloading" not in log
     finally:
         srv.stop()
+
+
+def test_an_unreachable_s3_endpoint_fails_the_load_clearly(stores, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    write_model_settings(repo, "s3down", "s3://models/wine", cache_dir=str(tmp_path / "cache"))
+    closed = f"http://127.0.0.1:{free_port()}"
+    srv = Server(repo, tmp_path / "mlserver.log", environ={**stores["environ"], "MLFLOW_S3_ENDPOINT_URL": closed})
+    try:
+        response = srv.load("s3down")
+        assert response.status_code >= 400
+        assert "s3://models/wine" in response.text and "3 attempts" in response.text
+        assert "Could not connect to the endpoint URL" in response.text and SECRET not in response.text
+        assert srv.client.get("/v2/health/live").status_code == 200
+    finally:
+        srv.stop()
