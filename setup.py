@@ -7,7 +7,7 @@ by the standard library's ``codecs``, which the interpreter imports at start-up.
 
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
 version: dict[str, str] = {}
@@ -21,13 +21,9 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    packages=[
-        "runtime_mlflow",
-        "runtime_mlflow.environments",
-        # runs inside a model's own environment (Python 3.9+, no mlserver there)
-        "runtime_mlflow.environments.payload",
-        "runtime_mlflow.codecs",
-    ],
+    # every package under runtime_mlflow/ (environments.payload runs inside a model's own
+    # environment: Python 3.9+, no mlserver there), plus codecs/ as runtime_mlflow.codecs
+    packages=[*find_packages(include=["runtime_mlflow", "runtime_mlflow.*"]), "runtime_mlflow.codecs"],
     package_dir={"runtime_mlflow.codecs": "codecs"},
     install_requires=[
         # The runtime is written against MLServer 1.7.1's MLModel, codec and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,12 +19,20 @@ def run_probe(cwd: Path, pythonpath: str | None = None) -> list[str]:
 
 def test_normal_install_puts_codecs_inside_the_package(tmp_path):
     target = tmp_path / "site"
+    # from a clean copy: setuptools' build/ folder in a checkout can carry files of older builds
+    source = shutil.copytree(ROOT, tmp_path / "src", ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", "examples"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target), str(ROOT)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target),
+         str(source)],
         check=True, capture_output=True,
     )
     assert (target / "runtime_mlflow" / "codecs" / "registry.py").is_file()
     assert not (target / "codecs").exists()
+    package = ROOT / "runtime_mlflow"
+    missing = [str(p.relative_to(package)) for p in package.rglob("*.py")
+               if "__pycache__" not in p.parts and not (target / "runtime_mlflow" / p.relative_to(package)).is_file()]
+    assert missing == []  # every subpackage is installed
     stdlib, ours, types = run_probe(tmp_path, str(target))
     assert "site-packages" not in stdlib and str(target) not in stdlib
     assert ours == str(target / "runtime_mlflow" / "codecs" / "__init__.py")
