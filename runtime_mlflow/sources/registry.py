@@ -3,7 +3,8 @@
 ``models:/<name>/<version>``, ``models:/<name>@<alias>`` and ``models:/<name>/latest``
 are resolved to one version first (against ``MLFLOW_REGISTRY_URI``, else
 ``MLFLOW_TRACKING_URI``), so the cache key and the model metadata name the version that
-is served; an alias that moves is picked up at the next load. ``runs:/<run_id>/<path>``
+is served; an alias that moves is picked up at the next load. MLflow 3's
+``models:/<model_id>`` names one logged model. ``runs:/<run_id>/<path>``
 is checked against the tracking server. ``mlflow-artifacts:/...`` and ``http(s)://``
 artifact-proxy URLs are listed through MLflow's artifact repository.
 """
@@ -24,6 +25,7 @@ from mlflow.tracking import MlflowClient
 from .buckets import SourceRefused
 
 _MODELS = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/]+)|@(?P<alias>[^/]+))/?(?P<rest>.*)$")
+_LOGGED = re.compile(r"^models:/(?P<model_id>m-[0-9a-f]+)/?$")
 _RUNS = re.compile(r"^runs:/(?P<run_id>[^/]+)/?(?P<path>.*)$")
 
 
@@ -58,9 +60,21 @@ def permanent(exc: BaseException) -> str | None:
 
 
 def _model_version(uri: str) -> Resolved:
+    logged = _LOGGED.match(uri)
+    if logged is not None:  # MLflow 3: a logged model by id, registered or not
+        try:
+            model = mlflow.get_logged_model(logged["model_id"])
+        except MlflowException as exc:
+            if permanent(exc):
+                raise SourceRefused(exc.message) from exc
+            raise
+        return Resolved(uri, _key("logged", mlflow.get_tracking_uri(), model.model_id),
+                        {"model_id": model.model_id, "run_id": model.source_run_id or ""})
     match = _MODELS.match(uri)
     if match is None:
-        raise SourceRefused(f"{uri!r} is not models:/<name>/<version>, models:/<name>@<alias> or models:/<name>/latest")
+        raise SourceRefused(
+            f"{uri!r} is not models:/<name>/<version>, models:/<name>@<alias>, models:/<name>/latest or models:/<model_id>"
+        )
     name, version, alias, rest = match["name"], match["version"], match["alias"], match["rest"]
     client = MlflowClient()
     try:

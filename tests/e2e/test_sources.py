@@ -115,6 +115,7 @@ def register_two_versions(tracking: str, rows: pd.DataFrame) -> dict:
                 info = mlflow.sklearn.log_model(model, name="model", registered_model_name="wine",
                                                 signature=infer_signature(features, model.predict(features)))
             out[f"v{version}"] = model.predict(rows).tolist()
+            out[f"model_id{version}"] = info.model_id
             out[f"run{version}"] = run.info.run_id
             # where the tracking server's artifact proxy keeps this logged model
             out[f"artifacts{version}"] = mlflow.get_logged_model(info.model_id).artifact_location
@@ -175,6 +176,7 @@ def test_stores_serve_the_same_model(source_server, stores, rows, name, uri):
         pytest.param("latest", "models:/wine/latest", "v2", "2", id="latest"),
         pytest.param("champion", "models:/wine@champion", "v1", "1", id="alias"),
         pytest.param("run", "runs:/{run2}/model", "v2", None, id="run"),
+        pytest.param("logged", "models:/{model_id2}", "v2", None, id="logged-model-id"),
         pytest.param("proxy", "{tracking}/api/2.0/mlflow-artifacts/artifacts/{proxy1}", "v1", None,
                      id="artifact-proxy"),
     ],
