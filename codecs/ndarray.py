@@ -78,7 +78,7 @@ class NumpyCodec(InputCodec, RequestCodec):
         if any(a.ndim != 1 for a in arrays) or len(set(lengths.values())) != 1:
             raise InvalidInput(
                 "content type 'np' stacks several inputs as the columns of one array, so each "
-                f"must have shape [N] or [N, 1] with the same N; got "
+                "must have shape [N] or [N, 1] with the same N; got "
                 + ", ".join(f"{c.name!r} {list(c.array.shape)}" for c in columns)
             )
         return np.column_stack(arrays)

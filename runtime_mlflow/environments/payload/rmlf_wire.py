@@ -146,8 +146,6 @@ class _Encoder:
         )
 
     def array(self, array):
-        import numpy as np
-
         shape = list(array.shape)
         kind = array.dtype.kind
         if kind in _RAW_KINDS:
