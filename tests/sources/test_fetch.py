@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+import zipfile
 
 import pytest
 
 from runtime_mlflow import sources
+from runtime_mlflow.environments.extract import UnsafeArchive
 from runtime_mlflow.errors import ModelLoadError
 from runtime_mlflow.sources import archives, buckets, redact
 from runtime_mlflow.sources.buckets import SourceRefused
@@ -103,3 +105,16 @@ def test_long_downloads_report_progress(tmp_path, monkeypatch, caplog):
         time.sleep(0.3)
     assert "downloading s3://b/p: 1.0 of 2.0 MB" in caplog.text
     assert "downloaded s3://b/p (1.0 MB)" in caplog.text
+
+
+@pytest.mark.parametrize("name", ["../evil.txt", "/abs/evil.txt", "ok/../../evil.txt"])
+def test_zip_archives_cannot_write_outside_the_model_folder(tmp_path, name):
+    archive = tmp_path / "model.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("MLmodel", "flavors: {}")
+        zipped.writestr(name, "x")
+    folder = tmp_path / "cache" / "model"
+    folder.mkdir(parents=True)
+    with pytest.raises(UnsafeArchive, match="refused"):
+        archives.unpack("http://h/model.zip", archive, folder)
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "cache" / "evil.txt").exists()
