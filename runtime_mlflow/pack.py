@@ -14,7 +14,6 @@ environment packed with ``conda pack`` carries its own interpreter instead.
 from __future__ import annotations
 
 import logging
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,8 @@ from typing import Any
 import conda_pack
 
 from .environments import Choice, prepare
-from .environments.build import find_python, make, read_spec
+from .environments.build import interpreter_for, make, read_spec
 from .environments.process import ModelProcess
-from .errors import ModelEnvironmentError
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
 
@@ -35,14 +33,8 @@ def pack(model_dir: Path, output: Path | None = None, python: str | None = None,
     model_dir = model_dir.resolve()
     spec = read_spec(model_dir)
     minor = python or spec.minor
-    interpreter = find_python(minor)
-    if interpreter is None:
-        if not allow_local_python:
-            raise ModelEnvironmentError(
-                f"{model_dir} asks for Python {spec.python}, which this machine does not have; "
-                "install it, pass --python, or pass --allow-local-python"
-            )
-        interpreter = sys.executable
+    interpreter = interpreter_for(minor, allow_local_python, f"{model_dir} asks for Python {python or spec.python}",
+                                  "pass --python or --allow-local-python")
     output = (output or model_dir / "environment.tar.gz").resolve()
     with tempfile.TemporaryDirectory(prefix="runtime-mlflow-pack-") as scratch:
         prefix = Path(scratch) / "env"

@@ -73,15 +73,8 @@ def read_spec(model_path: Path) -> Spec:
 def build(name: str, model_path: Path, root: Path, allow_local_python: bool = False) -> Path:
     """The prefix of the model's built environment, from the cache or built now (with progress in the log)."""
     spec = read_spec(model_path)
-    python = find_python(spec.minor)
-    if python is None:
-        if not allow_local_python:
-            raise ModelEnvironmentError(
-                f"model {name!r} asks for Python {spec.python} ({spec.source.name}), which this machine does not "
-                f"have; install it, or set allow_local_python to build with Python "
-                f"{'.'.join(map(str, sys.version_info[:3]))}"
-            )
-        python = sys.executable
+    python = interpreter_for(spec.minor, allow_local_python, f"model {name!r} asks for Python {spec.python} "
+                             f"({spec.source.name})", "set allow_local_python")
     minor = _python_minor(python)
     if minor != spec.minor:
         logger.warning("Model %r asks for Python %s; building with the local Python %s", name, spec.python, minor)
@@ -109,6 +102,19 @@ def uv_binary() -> str:
         if found is None:
             raise ModelEnvironmentError("building environments needs uv: pip install uv") from None
         return found
+
+
+def interpreter_for(minor: str, allow_local_python: bool, asked: str, how_to_allow: str) -> str:
+    """A local interpreter for ``minor``; the server's own if none and allowed, else ModelEnvironmentError."""
+    python = find_python(minor)
+    if python is not None:
+        return python
+    if not allow_local_python:
+        local = ".".join(map(str, sys.version_info[:3]))
+        raise ModelEnvironmentError(
+            f"{asked}, which this machine does not have; install it, or {how_to_allow} to build with Python {local}"
+        )
+    return sys.executable
 
 
 def find_python(minor: str) -> str | None:
