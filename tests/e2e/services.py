@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from mlserver_process import BIN, free_port
+from mlserver_process import BIN, free_port, stop_process
 
 FILES = Path(__file__).with_name("files.py")
 
@@ -43,12 +43,7 @@ class Service:
         raise RuntimeError(f"{self.process.args[0]} did not start: {self.log.read_text()[-2000:]}")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process, 20)
         self._log_file.close()
 
 
