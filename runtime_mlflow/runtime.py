@@ -59,10 +59,8 @@ class MLflowRuntime(MLModel):
     def _environment_choice(self) -> Choice:
         try:
             settings = RuntimeSettings.from_model_settings(self.settings)
-            if is_remote(settings.uri):  # not downloaded yet: only an explicit setting is known now
-                explicit = settings.environment not in (None, "auto", "none")
-                return Choice("build" if settings.environment == "build" else "tarball") if explicit else Choice("none")
-            return choose(self.settings, settings.environment, resolve_model_path(self.settings, settings.uri))
+            path = None if is_remote(settings.uri) else resolve_model_path(self.settings, settings.uri)
+            return choose(self.settings, settings.environment, path)
         except RuntimeMLflowError:
             return Choice("none")  # load() raises the same error where MLServer reports it
 

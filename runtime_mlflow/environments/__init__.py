@@ -41,12 +41,18 @@ class Choice:
         return self.mode in ("tarball", "build")
 
 
-def choose(settings: ModelSettings, environment: str | None, model_path: Path) -> Choice:
-    """The environment the settings ask for; ModelLoadError if a named archive does not exist."""
+def choose(settings: ModelSettings, environment: str | None, model_path: Path | None) -> Choice:
+    """The environment the settings ask for; ModelLoadError if a named archive does not exist.
+
+    ``model_path`` is None for a remote model not downloaded yet: an archive inside it
+    cannot be seen, so only an explicit ``environment`` counts.
+    """
     params = settings.parameters
     if params is not None and (params.environment_tarball or params.environment_path):
         return Choice("native")
     if environment in (None, "auto"):
+        if model_path is None:
+            return Choice("none")
         found = model_path / TARBALL
         return Choice("tarball", found) if found.is_file() else Choice("none")
     if environment in ("none", "build"):

@@ -34,6 +34,13 @@ def test_an_archive_beside_the_model_is_found_with_no_setting(tmp_path, folder):
     assert choose(settings(tmp_path), "auto", folder).own_process
 
 
+def test_a_remote_model_not_yet_downloaded_counts_only_explicit_settings(tmp_path):
+    (tmp_path / "env.tar.gz").write_bytes(b"")
+    assert choose(settings(tmp_path), None, None) == Choice("none")
+    assert choose(settings(tmp_path), "build", None) == Choice("build")
+    assert choose(settings(tmp_path), "env.tar.gz", None) == Choice("tarball", tmp_path / "env.tar.gz")
+
+
 def test_none_turns_it_off_and_build_asks_for_a_build(tmp_path, folder):
     (folder / TARBALL).write_bytes(b"")
     assert choose(settings(tmp_path), "none", folder) == Choice("none")
