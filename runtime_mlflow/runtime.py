@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import mlflow
 import mlflow.pyfunc
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import ModelSignature
@@ -32,6 +33,7 @@ from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_
 from .outputs import encode_outputs
 from .params import to_mlflow_params
 from .placement import load_in_main_process
+from .protocols import ProtocolRequest, Reply, Served, answer, routes
 from .settings import RuntimeSettings
 from .sources import fetch, is_remote
 from .uri import resolve_model_path, settings_folder
@@ -53,6 +55,8 @@ class MLflowRuntime(MLModel):
         super().__init__(settings)
         self._supervisor: Supervisor | None = None
         self._source: dict[str, str] = {}
+        self._served: Served | None = None
+        routes.hook()
         if self._environment_choice().own_process:
             load_in_main_process(self.settings)
 
@@ -87,6 +91,14 @@ class MLflowRuntime(MLModel):
         self._plan = InputPlan.build(signature.inputs if signature else None, self.inputs, settings.content_type)
         self._content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
+        )
+        self._served = Served(
+            name=self.name,
+            version=self.version,
+            model=self._model,
+            predict=self._predict,
+            xtype=settings.content_type,
+            mlflow_version=getattr(self._model, "mlflow_version", mlflow.__version__),
         )
         logger.info("Loaded MLflow model %r from %s", self.name, self._source.get("source_uri", path))
         return True
@@ -153,6 +165,12 @@ class MLflowRuntime(MLModel):
             parameters=Parameters(content_type=content_type),
             outputs=outputs,
         )
+
+    async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
+        """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""
+        if self._served is None:
+            raise PredictionError(f"model {self.name!r} is not loaded")
+        return await asyncio.to_thread(answer, self._served, kind, request)
 
     def _predict(self, model_input: Any, params: dict[str, Any] | None) -> Any:
         """Run the model; its complaints about the input are the client's (400), the rest 500."""

@@ -21,6 +21,11 @@ def mark_down(name: str, reason: str) -> None:
     _down[name] = reason
 
 
+def reason(name: str) -> str | None:
+    """Why ``name`` is down, if its process is."""
+    return _down.get(name)
+
+
 def mark_up(name: str) -> None:
     _down.pop(name, None)
 

@@ -137,6 +137,12 @@ class RemoteModel:
         self.supervisor = supervisor
         self.metadata = Model.load(str(model_path))
 
+    @property
+    def mlflow_version(self) -> str:
+        """The MLflow version of the model's environment."""
+        process = self.supervisor.process
+        return process.hello["versions"]["mlflow"] if process is not None else "unknown"
+
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         return self.supervisor.call(data, params)
 

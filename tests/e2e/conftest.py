@@ -27,3 +27,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, model_dirs: dict[str, Path]
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="session")
+def single(model_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
+    """A server with one model (wine), in MLServer's main process: the root paths are its."""
+    repo = tmp_path_factory.mktemp("single-repo")
+    write_model_settings(repo, "wine", str(model_dirs["wine"]))
+    server = Server(repo, tmp_path_factory.mktemp("single-logs") / "mlserver.log", parallel_workers=0)
+    try:
+        assert server.load("wine").status_code == 200
+        yield server
+    finally:
+        server.stop()

@@ -1,9 +1,10 @@
-"""Storage and tracking servers for the model-source tests, started on 127.0.0.1 by the tests.
+"""Servers the end-to-end tests start on 127.0.0.1 beside MLServer.
 
 - ``moto_server`` (moto[server]): the S3 protocol
 - ``gcp-storage-emulator``: the GCS JSON API
 - ``files.py`` here: a plain HTTP file server (``/private/...`` answers 403)
 - ``mlflow server``: tracking and registry on SQLite, with artifact serving
+- ``mlflow models serve``: MLflow's scoring server, the reference for its protocol
 """
 
 from __future__ import annotations
@@ -69,3 +70,11 @@ def mlflow_tracking(tmp: Path) -> Service:
                     "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
                     "--artifacts-destination", str(tmp / "artifacts"), "--serve-artifacts", "--workers", "1"],
                    tmp / "mlflow.log", port, cwd=tmp)
+
+
+def mlflow_serve(model: Path, tmp: Path, environ: dict[str, str] | None = None) -> Service:
+    """MLflow's own scoring server (``mlflow models serve``) on ``model``, in this environment."""
+    port = free_port()
+    return Service([str(BIN / "mlflow"), "models", "serve", "-m", str(model), "--env-manager", "local",
+                    "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                   tmp / f"mlflow-serve-{model.name}.log", port, environ=environ)

@@ -1,0 +1,179 @@
+"""The protocols' HTTP routes on MLServer's REST app, and the model each request is for.
+
+Every path is served three ways::
+
+    /invocations                                   the only MLflow model loaded
+    /v2/models/<name>/invocations                  model <name> (its default version)
+    /v2/models/<name>/versions/<version>/invocations
+
+A root path names no model: with one MLflow model loaded it is that model's; with several
+it answers 400 listing the per-model paths, never another model's answer. MLServer adds a
+runtime's custom handlers at the root, the first model's for all, and loses them for models
+it runs in an environment; so these routes are added by this module instead, once per app,
+when MLServer loads the first model of this runtime, and reach the model wherever it runs
+(MLServer's main process, a worker, or a worker in MLServer's own environment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable
+
+from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
+from mlserver.errors import ModelNotFound
+from mlserver.logging import logger
+from mlserver.model import MLModel
+from mlserver.parallel.model import ParallelModel
+from mlserver.registry import MultiModelRegistry
+from mlserver.rest.server import RESTServer
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from .. import unavailable
+from . import scoring, seldon
+from .reply import Reply
+from .served import ProtocolRequest
+
+PATHS: list[tuple[str, str, str]] = [
+    ("/invocations", "POST", "invocations"),
+    ("/ping", "GET", "ping"),
+    ("/health", "GET", "ping"),
+    ("/version", "GET", "version"),
+    ("/api/v1.0/predictions", "POST", "seldon.predict"),
+    ("/predict", "POST", "seldon.predict"),
+    ("/health/ping", "GET", "seldon.ping"),
+    ("/health/status", "GET", "seldon.status"),
+    ("/api/v1.0/metadata", "GET", "seldon.metadata"),
+]
+"""(path, method, kind): MLflow's scoring protocol, then Seldon's."""
+PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{model_version}")
+
+_HOOKED = "_runtime_mlflow_routes"
+
+
+def hook() -> None:
+    """Have MLServer's REST server add the routes when it loads a model of this runtime."""
+    original = RESTServer.add_custom_handlers
+    if getattr(original, _HOOKED, False):
+        return
+
+    async def add_custom_handlers(self: RESTServer, model: MLModel) -> MLModel:
+        if is_ours(model):
+            install(self._app, self._data_plane._model_registry)
+        return await original(self, model)
+
+    setattr(add_custom_handlers, _HOOKED, True)
+    RESTServer.add_custom_handlers = add_custom_handlers  # type: ignore[method-assign]
+
+
+def install(app: Any, registry: MultiModelRegistry) -> None:
+    """Add every protocol path to ``app`` (once)."""
+    if getattr(app.state, _HOOKED, False):
+        return
+    setattr(app.state, _HOOKED, True)
+    routes = Routes(registry)
+    for prefix in PREFIXES:
+        for path, method, kind in PATHS:
+            app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
+
+
+def is_ours(model: MLModel) -> bool:
+    from ..runtime import MLflowRuntime
+
+    try:
+        return issubclass(model.settings.implementation, MLflowRuntime)
+    except Exception:  # an implementation that cannot be imported is not ours
+        return False
+
+
+class Routes:
+    def __init__(self, registry: MultiModelRegistry) -> None:
+        self._registry = registry
+
+    def endpoint(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            return await self.handle(kind, request)
+
+        endpoint.__name__ = kind.replace(".", "_")
+        return endpoint
+
+    async def handle(self, kind: str, request: Request) -> Response:
+        protocol = _Errors(seldon=kind.startswith("seldon."))
+        if kind == "seldon.ping" and "model_name" not in request.path_params:
+            return PlainTextResponse("pong")  # Seldon's liveness: the server answers
+        found = await self._find(request, protocol)
+        if isinstance(found, Reply):
+            return _response(found)
+        model = found
+        if kind == "seldon.ping":
+            return PlainTextResponse("pong")
+        if not model.ready:
+            reason = unavailable.reason(model.name) or f"model {model.name!r} is not ready yet"
+            return _response(protocol.reply(503, reason))
+        if kind == "ping":
+            return Response("\n", 200, media_type="application/json")  # what MLflow answers
+        if kind == "seldon.status":
+            return _response(Reply.json(200, {"jsonData": {"name": model.name, "ready": True}, "meta": {}}))
+        call = _call(model, kind, ProtocolRequest(
+            await request.body(), request.headers.get("content-type"), dict(request.query_params)
+        ))
+        try:
+            if kind == "invocations":
+                reply = await asyncio.wait_for(call, MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get())
+            else:
+                reply = await call
+        except (asyncio.TimeoutError, TimeoutError):
+            return Response(scoring.TIMEOUT_BODY, 504, media_type="application/json")  # what MLflow answers
+        except Exception as exc:
+            logger.exception("Model %r: %s failed", model.name, request.url.path)
+            return _response(protocol.reply(500, f"model {model.name!r} could not answer: {type(exc).__name__}: {exc}"))
+        return _response(reply)
+
+    async def _find(self, request: Request, protocol: _Errors) -> MLModel | Reply:
+        name = request.path_params.get("model_name")
+        if name is not None:
+            try:
+                model = await self._registry.get_model(name, request.path_params.get("model_version"))
+            except ModelNotFound as exc:
+                return protocol.reply(404, str(exc))
+            if not is_ours(model):
+                return protocol.reply(404, f"model {name!r} is not an MLflow model served by runtime_mlflow")
+            return model
+        names = sorted({m.name for m in await self._registry.get_models() if is_ours(m)})
+        path = request.url.path
+        if not names:
+            return protocol.reply(404, f"no MLflow model is loaded to answer {path}")
+        if len(names) > 1:
+            suffix = path if not request.scope.get("root_path") else path[len(request.scope["root_path"]):]
+            choices = ", ".join(f"/v2/models/{n}{suffix}" for n in names)
+            return protocol.reply(
+                400, f"{len(names)} MLflow models are loaded ({', '.join(names)}), so {suffix} does not say "
+                f"which one is meant; use one of {choices}",
+            )
+        return await self._registry.get_model(names[0])
+
+
+class _Errors:
+    """Errors in the shape of the protocol the request was for."""
+
+    def __init__(self, seldon: bool) -> None:
+        self._seldon = seldon
+
+    def reply(self, status: int, message: str) -> Reply:
+        if self._seldon:
+            return seldon.error(status, message)
+        code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 503: "TEMPORARILY_UNAVAILABLE"}
+        return scoring.error(status, code.get(status, "INTERNAL_ERROR"), message)
+
+
+async def _call(model: MLModel, kind: str, request: ProtocolRequest) -> Reply:
+    if isinstance(model, ParallelModel):
+        # MLServer 1.7.1 proxies predict, metadata and custom handlers to its workers; its
+        # dispatcher runs any method by name, and _send is how ParallelModel asks for one.
+        return await model._send("answer_protocol", kind, request)
+    return await model.answer_protocol(kind, request)  # type: ignore[attr-defined]
+
+
+def _response(reply: Reply) -> Response:
+    return Response(reply.body, reply.status, media_type=reply.media_type)

@@ -1,0 +1,78 @@
+"""MLflow's scoring protocol, answered by MLflow's own scoring code.
+
+``POST /invocations`` takes what ``mlflow models serve`` takes -- JSON with exactly one of
+``dataframe_split``, ``dataframe_records``, ``instances``, ``inputs`` (plus ``params``),
+``text/csv`` or ``application/vnd.apache.parquet`` -- and answers ``{"predictions": ...}``.
+Parsing, casting to the signature, the 415s and the error bodies
+(``{"error_code": ..., "message": ...}``) all come from
+``mlflow.pyfunc.scoring_server.invocations``, so they are MLflow's. Two differences, both
+deliberate: a request without a Content-Type answers 415 (MLflow's server fails with 500),
+and error bodies carry no ``stack_trace`` (it is logged instead).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlflow.exceptions import MlflowException
+from mlflow.pyfunc import scoring_server
+from mlflow.pyfunc.scoring_server import InvocationsResponse
+from mlserver.logging import logger
+
+from ..environments.process import RemoteError
+from ..errors import ModelUnavailable
+from .reply import Reply
+from .served import ProtocolRequest, Served
+
+TIMEOUT_BODY = b"Request processing time exceeded limit"
+"""MLflow's 504 body when MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT runs out."""
+
+
+def invocations(served: Served, request: ProtocolRequest) -> Reply:
+    model = _Scored(served)
+    try:
+        result: InvocationsResponse = scoring_server.invocations(
+            request.body, request.content_type or "", model, served.input_schema
+        )
+    except MlflowException as exc:
+        if model.unavailable is not None:
+            return error(503, "TEMPORARILY_UNAVAILABLE", str(model.unavailable))
+        body = json.loads(exc.serialize_as_json())
+        trace = body.pop("stack_trace", None)
+        if trace:
+            logger.warning("Model %r: /invocations answered %s:\n%s", served.name, exc.error_code, trace)
+        return Reply.json(exc.get_http_status_code(), body)
+    return Reply(result.status, result.response.encode(), result.mimetype)
+
+
+def error(status: int, error_code: str, message: str) -> Reply:
+    """An error in MLflow's shape."""
+    return Reply.json(status, {"error_code": error_code, "message": message})
+
+
+class _Scored:
+    """The model as MLflow's scoring code calls it; errors from a model process become MLflow's."""
+
+    def __init__(self, served: Served) -> None:
+        self._model = served.model
+        self.metadata = served.model.metadata
+        self.unavailable: ModelUnavailable | None = None
+
+    def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self._model.predict(data, params=params)
+        except ModelUnavailable as exc:
+            self.unavailable = exc
+            raise
+        except RemoteError as exc:
+            if exc.is_a(MlflowException):
+                raise _mlflow_exception(exc) from None
+            raise RuntimeError(f"{exc.type_name}: {exc.message}\n{exc.remote_traceback}") from None
+
+
+def _mlflow_exception(exc: RemoteError) -> MlflowException:
+    try:
+        return MlflowException(exc.message, error_code=exc.error_code or "INTERNAL_ERROR")
+    except ValueError:  # an error code this MLflow does not know
+        return MlflowException(exc.message, error_code="INTERNAL_ERROR")

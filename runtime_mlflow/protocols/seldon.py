@@ -1,0 +1,346 @@
+"""Seldon Core's protocol, as its MLFLOW_SERVER answered it.
+
+A request is a SeldonMessage in JSON (the body, a ``json`` form field or a ``json`` query
+parameter) with exactly one of ``data`` (``ndarray`` or ``tensor`` with ``shape`` and
+``values``, optional ``names``), ``jsonData``, ``strData`` or ``binData`` (base64), and an
+optional ``meta`` whose ``puid`` and ``tags`` are echoed.
+
+What the model receives (``xtype``, or the signature):
+
+* a signature of columns: a DataFrame named by ``data.names``, else by the signature,
+  cast to the signature's types as MLflow's scoring server casts JSON;
+* ``xtype: DataFrame`` without one: a DataFrame, named by ``data.names`` if given;
+* otherwise (``ndarray``, Seldon's default) the array, cast to a tensor signature's type;
+* ``jsonData`` a dict (a DataFrame when a DataFrame is wanted), ``strData`` a str,
+  ``binData`` bytes.
+
+The answer mirrors the request as Seldon's does: numbers answer ``tensor`` to a tensor,
+``ndarray`` to an ndarray; DataFrames answer their values with ``names``, Series and
+lists their values (Seldon itself fails on a Series), dicts ``jsonData``, str ``strData``
+and bytes ``binData``. Errors are Seldon's: ``{"status": {"status": 1, "info": ...,
+"code": -1, "reason": "MICROSERVICE_BAD_DATA"}}`` with 400 (a failing model 500, a model
+being restarted 503).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import numpy as np
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.types.schema import Schema, TensorSpec
+from mlflow.utils.proto_json_utils import dataframe_from_parsed_json, parse_tf_serving_input
+
+from ..errors import ClientError, RuntimeMLflowError
+from .reply import Reply
+from .served import ProtocolRequest, Served
+
+KINDS = ("data", "jsonData", "strData", "binData")
+_REASONS = {400: "MICROSERVICE_BAD_DATA", 404: "MICROSERVICE_NOT_FOUND", 503: "MICROSERVICE_UNAVAILABLE"}
+
+
+class BadData(ClientError):
+    """The SeldonMessage cannot be read or does not fit the model."""
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str
+    """Which of ``data``, ``jsonData``, ``strData``, ``binData`` the request used."""
+    value: Any
+    encoding: str | None = None
+    """``tensor`` or ``ndarray`` for ``data``."""
+    names: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def predict(served: Served, request: ProtocolRequest) -> Reply:
+    try:
+        message = read(request)
+        value = served.predict(model_input(served, message), None)
+        return Reply.json(200, respond(message, value))
+    except RuntimeMLflowError as exc:
+        return error(exc.status_code, str(exc))
+
+
+def metadata(served: Served) -> Reply:
+    """Seldon's model metadata, its inputs and outputs from the MLflow signature."""
+    return Reply.json(200, {
+        "name": served.name,
+        "versions": [served.version] if served.version else [],
+        "platform": "mlflow",
+        "inputs": _schema_metadata(served.input_schema),
+        "outputs": _schema_metadata(served.output_schema),
+    })
+
+
+def error(status: int, info: str) -> Reply:
+    reason = _REASONS.get(status, "MICROSERVICE_INTERNAL_ERROR")
+    return Reply.json(status, {"status": {"status": 1, "info": info, "code": -1, "reason": reason}})
+
+
+def read(request: ProtocolRequest) -> Message:
+    """The SeldonMessage in ``request``; BadData says what is wrong with it."""
+    document = _document(request)
+    if not isinstance(document, dict):
+        raise BadData(f"expected a SeldonMessage (a JSON object with one of {', '.join(KINDS)}); "
+                      f"got a JSON {type(document).__name__}")
+    kinds = [k for k in KINDS if k in document]
+    if len(kinds) != 1:
+        got = ", ".join(kinds) if kinds else f"keys {sorted(document)}"
+        raise BadData(f"a SeldonMessage carries exactly one of {', '.join(KINDS)}; got {got}")
+    meta = document.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise BadData(f"meta must be an object; got {type(meta).__name__}")
+    kind = kinds[0]
+    value = document[kind]
+    if kind == "data":
+        return _data(value, meta)
+    if kind == "strData" and not isinstance(value, str):
+        raise BadData(f"strData must be a string; got {type(value).__name__}")
+    if kind == "binData":
+        try:
+            value = base64.b64decode(value, validate=True)
+        except (binascii.Error, TypeError, ValueError) as exc:
+            raise BadData(f"binData must be base64; it could not be decoded ({exc})") from exc
+    return Message(kind, value, meta=meta)
+
+
+def model_input(served: Served, message: Message) -> Any:
+    """What the model receives for ``message``: see the module docstring."""
+    schema = served.input_schema
+    columns = schema is not None and not schema.is_tensor_spec()
+    wants_frame = columns or served.xtype == "pd"
+    if message.kind == "jsonData":
+        value = message.value
+        if wants_frame and isinstance(value, dict):
+            return _frame_from_dict(value, schema if columns else None)
+        return value
+    if message.kind != "data":
+        return message.value
+    rows = message.value
+    if wants_frame:
+        return _frame(rows, message.names, schema if columns else None)
+    if served.xtype == "dict" and message.names:
+        matrix = _matrix(rows)
+        _check_names(message.names, matrix.shape[1] if matrix.ndim == 2 else 1)
+        return {name: matrix[:, i] for i, name in enumerate(message.names)}
+    if schema is not None and len(schema.inputs) == 1 and isinstance(schema.inputs[0], TensorSpec):
+        try:
+            return parse_tf_serving_input({"inputs": rows}, schema=schema)
+        except MlflowException as exc:
+            raise BadData(f"data does not fit the model's tensor {_describe(schema.inputs[0])}: {exc.message}") from exc
+    return _array(rows)
+
+
+def respond(message: Message, value: Any) -> dict[str, Any]:
+    """The SeldonMessage answering ``message`` with the model's ``value``."""
+    meta: dict[str, Any] = {}
+    if message.meta.get("tags"):
+        meta["tags"] = message.meta["tags"]
+    if message.meta.get("puid"):
+        meta["puid"] = message.meta["puid"]
+    if isinstance(value, dict):
+        return {"jsonData": _jsonable(value), "meta": meta}
+    if isinstance(value, (bytes, bytearray)):
+        return {"binData": base64.b64encode(bytes(value)).decode("ascii"), "meta": meta}
+    if isinstance(value, str):
+        return {"strData": value, "meta": meta}
+    array, names = _values(value)
+    numeric = array.dtype.kind in "iuf"
+    if numeric and (message.encoding == "tensor" or message.kind != "data"):
+        data: dict[str, Any] = {"tensor": {"shape": list(array.shape), "values": _jsonable(array.ravel())}}
+    else:
+        data = {"ndarray": _jsonable(array)}
+    data["names"] = names if names is not None else _class_names(array)
+    return {"data": data, "meta": meta}
+
+
+def _document(request: ProtocolRequest) -> Any:
+    mime = (request.content_type or "").split(";")[0].strip().lower()
+    text: Any = None
+    if mime == "application/x-www-form-urlencoded":
+        text = parse_qs(request.body.decode("utf-8", "replace")).get("json", [None])[0]
+    if text is None and request.body:
+        text = request.body  # like Seldon (Flask's get_json(force=True)): JSON whatever the content type
+    if text is None:
+        text = request.query.get("json")
+    if text is None:
+        raise BadData("the request carries no SeldonMessage: send JSON as the body, a 'json' form field "
+                      "or a 'json' query parameter")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadData(f"the request body is not valid JSON: {exc}") from exc
+
+
+def _data(data: Any, meta: dict[str, Any]) -> Message:
+    if not isinstance(data, dict):
+        raise BadData(f"data must be an object with ndarray or tensor; got {type(data).__name__}")
+    names = data.get("names") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise BadData(f"data.names must be a list of strings; got {names!r}")
+    if "tensor" in data:
+        return Message("data", _tensor(data["tensor"]), "tensor", names, meta)
+    if "ndarray" in data:
+        values = data["ndarray"]
+        if not isinstance(values, list):
+            raise BadData(f"data.ndarray must be a list; got {type(values).__name__}")
+        return Message("data", values, "ndarray", names, meta)
+    if "tftensor" in data:
+        raise BadData("data.tftensor is not supported; send data.tensor or data.ndarray")
+    raise BadData(f"data carries neither ndarray nor tensor; got keys {sorted(data)}")
+
+
+def _tensor(tensor: Any) -> list:
+    if not isinstance(tensor, dict) or "shape" not in tensor or "values" not in tensor:
+        raise BadData("data.tensor must be an object with shape and values")
+    shape, values = tensor["shape"], tensor["values"]
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise BadData(f"data.tensor.shape must be a list of non-negative integers; got {shape!r}")
+    if not isinstance(values, list):
+        raise BadData(f"data.tensor.values must be a list; got {type(values).__name__}")
+    if math.prod(shape) != len(values):
+        raise BadData(f"data.tensor.shape {shape} needs {math.prod(shape)} values; got {len(values)}")
+    if any(isinstance(v, (list, dict)) for v in values):
+        raise BadData("data.tensor.values must be a flat list of numbers")
+    return np.asarray(values).reshape(shape).tolist()
+
+
+def _frame(rows: list, names: list[str], schema: Schema | None) -> pd.DataFrame:
+    expected = schema.input_names() if schema is not None and schema.has_input_names() else None
+    if rows and not isinstance(rows[0], list):
+        width = len(names or expected or [])
+        rows = [rows] if width > 1 and len(rows) == width else [[v] for v in rows]
+    if any(not isinstance(row, list) for row in rows):
+        raise BadData("data rows must all be lists of the same length")
+    widths = {len(row) for row in rows}
+    if len(widths) > 1:
+        raise BadData(f"data rows differ in length ({', '.join(map(str, sorted(widths)))} values)")
+    width = widths.pop() if widths else len(names or expected or [])
+    columns = names or None
+    if columns is not None:
+        _check_names(columns, width)
+    elif expected is not None:
+        if width != len(expected):
+            raise BadData(
+                f"the model takes {len(expected)} columns ({', '.join(expected)}); each row has {width} "
+                "values. Send one value per column, or name the columns in data.names"
+            )
+        columns = expected
+    if schema is None:
+        return pd.DataFrame(rows, columns=columns)
+    try:
+        return dataframe_from_parsed_json({"columns": columns, "data": rows}, pandas_orient="split", schema=schema)
+    except MlflowException as exc:
+        raise BadData(exc.message) from exc
+
+
+def _frame_from_dict(value: dict[str, Any], schema: Schema | None) -> pd.DataFrame:
+    """``{"col": [..], ...}`` (columns) or ``{"col": v, ...}`` (one row) as a DataFrame."""
+    lists = [isinstance(v, list) for v in value.values()]
+    if any(lists) and not (all(lists) and len({len(v) for v in value.values()}) == 1):
+        raise BadData("jsonData makes a DataFrame from lists of one length (one per column) or scalars (one row)")
+    if any(lists):
+        parsed: Any = {"columns": list(value), "data": [list(row) for row in zip(*value.values())]}
+        orient = "split"
+    else:
+        parsed, orient = [value], "records"
+    if schema is None:
+        return pd.DataFrame(value) if any(lists) else pd.DataFrame([value])
+    try:
+        return dataframe_from_parsed_json(parsed, pandas_orient=orient, schema=schema)
+    except MlflowException as exc:
+        raise BadData(f"jsonData does not fit the model's columns: {exc.message}") from exc
+
+
+def _check_names(names: list[str], width: int) -> None:
+    if len(names) != width:
+        raise BadData(f"data.names lists {len(names)} columns ({', '.join(names)}) but each row has {width} values")
+
+
+def _matrix(rows: list) -> np.ndarray:
+    array = _array(rows)
+    return array.reshape(-1, 1) if array.ndim == 1 else array
+
+
+def _array(rows: list) -> np.ndarray:
+    try:
+        return np.asarray(rows)
+    except ValueError as exc:  # ragged
+        raise BadData(f"data.ndarray is not rectangular: {exc}") from exc
+
+
+def _values(value: Any) -> tuple[np.ndarray, list[str] | None]:
+    """The values to answer and their names (None: Seldon's class names)."""
+    if isinstance(value, pd.DataFrame):
+        return value.to_numpy(), [str(c) for c in value.columns]
+    if isinstance(value, pd.Series):
+        return value.to_numpy(), [str(value.name)] if value.name is not None else []
+    if isinstance(value, np.ndarray):
+        return value, None
+    if isinstance(value, (list, tuple)):
+        try:
+            return np.asarray(value), None
+        except ValueError:
+            array = np.empty(len(value), dtype=object)
+            array[:] = list(value)
+            return array, []
+    if isinstance(value, (int, float, bool, np.generic)):
+        return np.asarray([value]), []
+    raise RuntimeMLflowError(f"the model answered a {type(value).__name__}, which a SeldonMessage cannot carry")
+
+
+def _class_names(array: np.ndarray) -> list[str]:
+    return [f"t:{i}" for i in range(array.shape[1])] if array.ndim > 1 else []
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON values for numpy and pandas values; NaN, NaT and NA become null."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub":
+            return value.tolist()
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, pd.Series)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (datetime.datetime, datetime.date, pd.Timestamp)):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return str(value)
+
+
+def _schema_metadata(schema: Schema | None) -> list[dict[str, Any]]:
+    if schema is None:
+        return []
+    if not schema.is_tensor_spec():
+        names = schema.input_names() if schema.has_input_names() else []
+        types = [str(getattr(spec.type, "name", spec.type)) for spec in schema.inputs]
+        return [{"messagetype": "ndarray", "schema": {"names": names, "shape": [len(schema.inputs)], "types": types}}]
+    return [
+        {"messagetype": "tensor", "schema": {
+            "names": [spec.name] if spec.name else [], "shape": list(spec.shape), "type": str(spec.type)}}
+        for spec in schema.inputs
+    ]
+
+
+def _describe(spec: TensorSpec) -> str:
+    return f"{spec.type}{list(spec.shape)}"
