@@ -38,6 +38,8 @@ from .settings import RuntimeSettings
 from .sources import fetch, is_remote
 from .uri import resolve_model_path, settings_folder
 
+routes.hook()  # MLServer adds the protocol routes when it loads a model of this runtime
+
 # MLflow error codes that mean the input or params did not fit the model's schema.
 _CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
 # Exceptions a model raises about the input it was given (MLflow's scoring server answers 400).
@@ -56,7 +58,6 @@ class MLflowRuntime(MLModel):
         self._supervisor: Supervisor | None = None
         self._source: dict[str, str] = {}
         self._served: Served | None = None
-        routes.hook()
         if self._environment_choice().own_process:
             load_in_main_process(self.settings)
 

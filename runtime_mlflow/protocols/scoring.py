@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import ErrorCode
 from mlflow.pyfunc import scoring_server
 from mlflow.pyfunc.scoring_server import InvocationsResponse
 from mlserver.logging import logger
@@ -72,7 +73,6 @@ class _Scored:
 
 
 def _mlflow_exception(exc: RemoteError) -> MlflowException:
-    try:
-        return MlflowException(exc.message, error_code=exc.error_code or "INTERNAL_ERROR")
-    except ValueError:  # an error code this MLflow does not know
-        return MlflowException(exc.message, error_code="INTERNAL_ERROR")
+    """The MlflowException the model process raised, with its error code (by name across MLflow versions)."""
+    name = exc.error_code if exc.error_code in ErrorCode.keys() else "INTERNAL_ERROR"
+    return MlflowException(exc.message, error_code=ErrorCode.Value(name))

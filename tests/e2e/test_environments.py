@@ -123,6 +123,25 @@ def test_grpc_reaches_the_environment_model(env_server, packed_env, features):
     assert misnamed["error"]["code"] == "StatusCode.INVALID_ARGUMENT"
 
 
+def test_mlflow_and_seldon_protocols_reach_the_environment_model(env_server, packed_env, features):
+    """MLServer loses custom routes for models it runs elsewhere; ours reach the model process."""
+    rows = features.head(5)
+    split = {"dataframe_split": {"columns": list(rows.columns), "data": rows.to_numpy().tolist()}}
+    scored = env_server.client.post("/v2/models/wine_env/invocations", json=split)
+    assert scored.status_code == 200, scored.text
+    assert scored.json() == {"predictions": packed_env.expected["wine"][:5]}
+    version = env_server.client.get("/v2/models/wine_env/version").text
+    assert version == packed_env.expected["versions"]["mlflow"]  # the environment's MLflow, not the server's
+    missing = env_server.client.post("/v2/models/wine_env/invocations",
+                                     json={"dataframe_split": {"columns": ["alcohol"], "data": [[9.4]]}})
+    assert missing.status_code == 400, missing.text  # the code is the environment's MLflow's (2.x: INVALID_PARAMETER_VALUE)
+    assert "fixed acidity" in missing.json()["message"]
+    seldon = env_server.client.post("/v2/models/wine_env/api/v1.0/predictions",
+                                    json={"data": {"ndarray": rows.to_numpy().tolist()}})
+    assert seldon.status_code == 200, seldon.text
+    assert seldon.json()["data"]["ndarray"] == packed_env.expected["wine"][:5]
+
+
 def test_a_package_only_the_environment_has_loads_through_it(env_server):
     response = env_server.infer(
         "humanized_env", {"parameters": {"content_type": "pd"},
@@ -248,10 +267,11 @@ def native_tarball(tmp_path_factory) -> Path:
     return tarball
 
 
-def test_mlserver_environment_tarball_with_runtime_mlflow_inside(packed_env, native_tarball, tmp_path):
+def test_mlserver_environment_tarball_with_runtime_mlflow_inside(packed_env, native_tarball, model_dirs, tmp_path):
     repo = tmp_path / "repo"
     folder = model_folder(packed_env, tmp_path / "humanized", "humanized", with_tarball=False)
-    write_model_settings(repo, "native", str(folder), environment_tarball=str(native_tarball))
+    write_model_settings(repo, "native", str(folder), environment_tarball=str(native_tarball), xtype="DataFrame")
+    write_model_settings(repo, "plain", str(model_dirs["echo"]))
     srv = Server(repo, tmp_path / "mlserver.log", parallel_workers=1, environments_dir=str(tmp_path / "envs"))
     try:
         assert srv.load("native").status_code == 200, srv.log.read_text()[-3000:]
@@ -262,6 +282,13 @@ def test_mlserver_environment_tarball_with_runtime_mlflow_inside(packed_env, nat
         assert outputs["text"] == ["4,096"]
         assert all(python.startswith(str(tmp_path / "envs")) for python in outputs["python"])  # MLServer's worker
         assert outputs["server_packages_visible"] == [True]  # MLServer's way needs mlserver in the environment
+        # MLServer keeps the runtime out of its main process here, so the protocol routes exist
+        # once a model of this runtime loads there (any other model on the server).
+        assert srv.load("plain").status_code == 200, srv.log.read_text()[-3000:]
+        seldon = srv.client.post("/v2/models/native/api/v1.0/predictions", json={"data": {"names": ["n"], "ndarray": [[4096]]}})
+        assert seldon.status_code == 200, seldon.text  # MLServer itself answers 404 for custom routes here
+        assert seldon.json()["data"]["names"][0] == "text" and seldon.json()["data"]["ndarray"][0][0] == "4,096"
+        assert seldon.json()["data"]["ndarray"][0][1].startswith(str(tmp_path / "envs"))  # answered in MLServer's env
     finally:
         srv.stop()
 
