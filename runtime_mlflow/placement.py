@@ -1,4 +1,4 @@
-"""Models with an environment process of their own load in MLServer's main process.
+"""Models with an environment process of their own, and models that stream, load in MLServer's main process.
 
 Their model process already isolates them, so MLServer's worker pool would only add a
 second hop. In the main process the model's readiness is the one MLServer reports (a
@@ -6,6 +6,9 @@ worker's copy is not), so a model process that dies makes the model not ready, a
 runtime's custom endpoints stay reachable. MLServer's only switch for this is the
 deprecated model-level ``parallel_workers: 0``; its deprecation warning is silenced for
 the models this module places, since the user did not set it.
+
+Streaming models go there too: MLServer's workers answer ``predict_stream`` with one
+response made by ``predict``, so only the main process can stream chunk by chunk.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ _filter = _QuietPlacement()
 def load_in_main_process(settings: ModelSettings) -> None:
     """Keep this model out of MLServer's worker pool (whatever ``parallel_workers`` is)."""
     _placed.add(settings.name)
-    logger = logging.getLogger("mlserver")
-    if _filter not in logger.filters:
-        logger.addFilter(_filter)
+    for name in ("mlserver", "mlserver.parallel"):  # the warning comes from mlserver.parallel
+        logger = logging.getLogger(name)
+        if _filter not in logger.filters:
+            logger.addFilter(_filter)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # pydantic flags the deprecated field
         settings.parallel_workers = 0

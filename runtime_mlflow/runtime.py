@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator, Iterator
 
 import mlflow
 import mlflow.pyfunc
@@ -16,6 +16,7 @@ from mlserver.logging import logger
 from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse, Parameters
 
+from . import grpc_stream
 from .codecs import registry
 from .environments import Choice, choose, prepare
 from .environments.cache import cache_root
@@ -35,10 +36,12 @@ from .params import to_mlflow_params
 from .placement import load_in_main_process
 from .protocols import ProtocolRequest, Reply, Served, answer, routes
 from .settings import RuntimeSettings
+from .streaming import chunks, streamable, streamable_folder
 from .sources import fetch, is_remote
 from .uri import resolve_model_path, settings_folder
 
 routes.hook()  # MLServer adds the protocol routes when it loads a model of this runtime
+grpc_stream.install()  # ModelStreamInfer in the message tritonclient reads
 
 # MLflow error codes that mean the input or params did not fit the model's schema.
 _CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
@@ -58,16 +61,20 @@ class MLflowRuntime(MLModel):
         self._supervisor: Supervisor | None = None
         self._source: dict[str, str] = {}
         self._served: Served | None = None
-        if self._environment_choice().own_process:
+        self._streams = False
+        if self._placed_in_main_process():
             load_in_main_process(self.settings)
 
-    def _environment_choice(self) -> Choice:
+    def _placed_in_main_process(self) -> bool:
+        """Models with their own process, and models that stream (MLServer's workers cannot)."""
         try:
             settings = RuntimeSettings.from_model_settings(self.settings)
             path = None if is_remote(settings.uri) else resolve_model_path(self.settings, settings.uri)
-            return choose(self.settings, settings.environment, path)
+            choice = choose(self.settings, settings.environment, path)
         except RuntimeMLflowError:
-            return Choice("none")  # load() raises the same error where MLServer reports it
+            return False  # load() raises the same error where MLServer reports it
+        own_environment = self.settings.parameters is not None and bool(self.settings.parameters.environment_tarball)
+        return choice.own_process or (path is not None and not own_environment and streamable_folder(path))
 
     async def load(self) -> bool:
         try:
@@ -89,6 +96,7 @@ class MLflowRuntime(MLModel):
         signature: ModelSignature | None = self._model.metadata.signature
         self._sync_metadata(signature)
         self._params_schema = signature.params if signature is not None else None
+        self._streams = streamable(self._model.metadata)
         self._plan = InputPlan.build(signature.inputs if signature else None, self.inputs, settings.content_type)
         self._content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
@@ -166,6 +174,47 @@ class MLflowRuntime(MLModel):
             parameters=Parameters(content_type=content_type),
             outputs=outputs,
         )
+
+    async def predict_stream(self, payloads: AsyncIterator[InferenceRequest]) -> AsyncIterator[InferenceResponse]:
+        """One response per chunk the model's ``predict_stream`` yields (one response without it)."""
+        async for payload in payloads:
+            if not self._streams:
+                yield await self.predict(payload)
+                continue
+            try:
+                model_input = decode_request(payload, self._plan)
+                params = to_mlflow_params(payload.parameters, self._params_schema)
+            except RuntimeMLflowError:
+                raise
+            stream = chunks(lambda: self._predict_stream(model_input, params))
+            try:
+                while True:
+                    try:
+                        chunk = await stream.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    except RuntimeMLflowError:
+                        raise
+                    except Exception as exc:
+                        raise self._failure(exc) from exc
+                    outputs, content_type = encode_outputs(chunk, None, payload.outputs)
+                    yield InferenceResponse(
+                        model_name=self.name,
+                        model_version=self.version,
+                        id=payload.id,
+                        parameters=Parameters(content_type=content_type),
+                        outputs=outputs,
+                    )
+            finally:
+                await stream.aclose()
+
+    def _predict_stream(self, model_input: Any, params: dict[str, Any] | None) -> Iterator[Any]:
+        try:
+            return self._model.predict_stream(model_input, params=params)
+        except RuntimeMLflowError:
+            raise
+        except Exception as exc:
+            raise self._failure(exc) from exc
 
     async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
         """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""

@@ -109,6 +109,12 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory, wine_data: pd.DataFrame
     dirs["picky"] = _save(root / "picky", pyfuncs.Picky(), ModelSignature(_cols(("double", "x"))))
     dirs["echo"] = _save(root / "echo", pyfuncs.Echo())
     dirs["sleepy"] = _save(root / "sleepy", pyfuncs.Sleepy(), ModelSignature(_cols(("double", "seconds"))))
+    dirs["countdown"] = _save(
+        root / "countdown",
+        pyfuncs.Countdown(),
+        ModelSignature(_cols(("long", "n")), None, ParamSchema([ParamSpec("gate", "string", ""),
+                                                              ParamSpec("fail_at", "long", -1)])),
+    )
     return dirs
 
 

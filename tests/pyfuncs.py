@@ -100,3 +100,40 @@ class Sleepy(mlflow.pyfunc.PythonModel):
 
         time.sleep(float(model_input["seconds"].iloc[0]))
         return model_input["seconds"].to_numpy()
+
+
+class Countdown(mlflow.pyfunc.PythonModel):
+    """Streams ``token-0`` .. ``token-{n-1}`` (``predict`` answers them all at once).
+
+    With the ``gate`` param (a folder) it waits after chunk i until the client has created
+    ``gate/i``: a server that held chunks back until the end would make it wait forever
+    (it gives up after 30 s). ``fail_at`` raises ValueError instead of that chunk.
+    MLflow hands ``predict_stream`` a single input: here the value of ``n``.
+    """
+
+    def predict(self, context, model_input, params=None):
+        return [f"token-{i}" for i in range(int(model_input["n"].iloc[0]))]
+
+    @staticmethod
+    def _count(model_input):
+        if isinstance(model_input, dict):
+            model_input = model_input["n"]
+        if hasattr(model_input, "iloc"):
+            model_input = model_input.iloc[0]
+        return int(model_input)
+
+    def predict_stream(self, context, model_input, params=None):
+        import os
+        import time
+
+        params = params or {}
+        for i in range(self._count(model_input)):
+            if i == params.get("fail_at", -1):
+                raise ValueError(f"countdown was told to fail at chunk {i}")
+            yield f"token-{i}"
+            if params.get("gate"):
+                deadline = time.monotonic() + 30
+                while not os.path.exists(os.path.join(params["gate"], str(i))):
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"chunk {i} never reached the client")
+                    time.sleep(0.01)

@@ -17,7 +17,7 @@ import site
 import subprocess
 import sysconfig
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,16 +112,54 @@ class ModelProcess:
         with self._lock:
             if not self.alive:
                 raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
-            try:
-                self._channel.send({"op": "predict", "value": tree, "params": params}, buffers)
-                header, answer = self._channel.recv()
-            except (OSError, EOFError, wire.WireError) as exc:
-                self._kill()
-                raise ModelUnavailable(
-                    f"model {self.name!r}: its model process stopped answering ({exc}); it is being restarted"
-                ) from exc
+            self._exchange(lambda: self._channel.send({"op": "predict", "value": tree, "params": params}, buffers))
+            header, answer = self._exchange(self._channel.recv)
         if header.get("op") == "error":
             raise RemoteError(header)
+        return self._decode(header, answer)
+
+    def stream(self, value: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """The model's ``predict_stream`` for ``value``, one item per chunk as the process sends it.
+
+        The process is held for the whole stream. Closed early, the rest of the stream is
+        read and dropped, so the next request finds the process in step.
+        """
+        try:
+            tree, buffers = wire.encode(value)
+        except wire.WireError as exc:
+            raise PredictionError(f"model {self.name!r}: {exc}") from exc
+        with self._lock:
+            if not self.alive:
+                raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
+            self._exchange(lambda: self._channel.send({"op": "stream", "value": tree, "params": params}, buffers))
+            finished = False
+            try:
+                while True:
+                    header, answer = self._exchange(self._channel.recv)
+                    op = header.get("op")
+                    if op == "chunk":
+                        yield self._decode(header, answer)
+                        continue
+                    finished = True
+                    if op == "error":
+                        raise RemoteError(header)
+                    return
+            finally:
+                while not finished and self.alive:
+                    header, _ = self._exchange(self._channel.recv)
+                    finished = header.get("op") != "chunk"
+
+    def _exchange(self, step: Callable[[], Any]) -> Any:
+        """One send or receive; a broken socket kills the process (it is restarted) and is a 503."""
+        try:
+            return step()
+        except (OSError, EOFError, wire.WireError) as exc:
+            self._kill()
+            raise ModelUnavailable(
+                f"model {self.name!r}: its model process stopped answering ({exc}); it is being restarted"
+            ) from exc
+
+    def _decode(self, header: dict[str, Any], answer: list) -> Any:
         try:
             return wire.decode(header["value"], answer)
         except (wire.WireError, KeyError, ValueError, TypeError) as exc:

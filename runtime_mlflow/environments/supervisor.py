@@ -7,7 +7,7 @@ import atexit
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,19 @@ class Supervisor:
         _live.add(self)
 
     def call(self, value: Any, params: dict[str, Any] | None) -> Any:
+        return self._running().call(value, params)
+
+    def _running(self) -> ModelProcess:
         process = self._process
         if process is None or not process.alive:
             state = process.describe_exit() if process is not None else "has not started"
             raise ModelUnavailable(
                 f"model {self.name!r} is not available: its model process {state}; it is being restarted"
             )
-        return process.call(value, params)
+        return process
+
+    def stream(self, value: Any, params: dict[str, Any] | None) -> Iterator[Any]:
+        return self._running().stream(value, params)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -131,7 +137,7 @@ class Supervisor:
 
 
 class RemoteModel:
-    """What the runtime needs of a pyfunc model (``predict``, ``metadata``), served by a model process."""
+    """What the runtime needs of a pyfunc model (``predict``, ``predict_stream``, ``metadata``), served by a model process."""
 
     def __init__(self, supervisor: Supervisor, model_path: Path) -> None:
         self.supervisor = supervisor
@@ -145,6 +151,9 @@ class RemoteModel:
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         return self.supervisor.call(data, params)
+
+    def predict_stream(self, data: Any, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        return self.supervisor.stream(data, params)
 
 
 @atexit.register

@@ -12,6 +12,9 @@ runtime's custom handlers at the root, the first model's for all, and loses them
 it runs in an environment; so these routes are added by this module instead, once per app,
 when MLServer loads the first model of this runtime, and reach the model wherever it runs
 (MLServer's main process, a worker, or a worker in MLServer's own environment).
+
+The same hook replaces MLServer's ``infer_stream`` routes with :mod:`.sse`'s, which
+answer a bad request with its status instead of a 200 stream that breaks.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any, Awaitable, Callable
 
 from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
 from mlserver.errors import ModelNotFound
+from mlserver.handlers import DataPlane
 from mlserver.logging import logger
 from mlserver.model import MLModel
 from mlserver.parallel.model import ParallelModel
@@ -31,7 +35,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import unavailable
-from . import scoring, seldon
+from . import scoring, seldon, sse
 from .reply import Reply
 from .served import ProtocolRequest
 
@@ -60,22 +64,25 @@ def hook() -> None:
 
     async def add_custom_handlers(self: RESTServer, model: MLModel) -> MLModel:
         if is_ours(model):
-            install(self._app, self._data_plane._model_registry)
+            install(self._app, self._data_plane)
         return await original(self, model)
 
     setattr(add_custom_handlers, _HOOKED, True)
     RESTServer.add_custom_handlers = add_custom_handlers  # type: ignore[method-assign]
 
 
-def install(app: Any, registry: MultiModelRegistry) -> None:
-    """Add every protocol path to ``app`` (once)."""
+def install(app: Any, data_plane: DataPlane) -> None:
+    """Add every protocol path to ``app``, and the stream routes before MLServer's (once)."""
     if getattr(app.state, _HOOKED, False):
         return
     setattr(app.state, _HOOKED, True)
-    routes = Routes(registry)
+    routes = Routes(data_plane._model_registry)
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
             app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
+    streams = [Route(prefix + path, sse.infer_stream(data_plane), methods=["POST"])
+               for prefix in PREFIXES[1:] for path in sse.PATHS]
+    app.router.routes[:0] = streams
 
 
 def is_ours(model: MLModel) -> bool:

@@ -2,9 +2,16 @@
 register the same protobuf messages and cannot be imported into one process.
 
 stdin: a JSON list of calls {"model", "inputs": [{"name", "datatype", "data", "shape"}],
-"outputs": [names] | null, "parameters": {} | null, "metadata": bool}; stdout: a JSON
-list of {"outputs": {name: {"data", "shape", "datatype"}}} or {"error": {"code", "message"}}.
+"outputs": [names] | null, "parameters": {} | null, "metadata": bool, "stream": bool,
+"gate": folder | null}; stdout: a JSON list of {"outputs": {name: {"data", "shape", "datatype"}}}
+or {"error": {"code", "message"}}; a stream call answers {"chunks": [that, ...]}.
+
+A stream call goes through ModelStreamInfer. With a ``gate`` folder, the callback creates
+``gate/<i>`` when response i arrives (the streaming test model waits for it before its
+next chunk, so chunks must arrive as they are yielded).
 """
+
+import os
 
 import json
 import sys
@@ -18,6 +25,33 @@ def call(client, spec):
     if spec.get("metadata"):
         meta = client.get_model_metadata(spec["model"], as_json=True)
         return {"metadata": meta}
+    if spec.get("stream"):
+        return stream(client, spec)
+    try:
+        result = client.infer(spec["model"], inputs_of(spec), outputs=outputs_of(spec), parameters=spec.get("parameters"))
+    except InferenceServerException as exc:
+        return {"error": {"code": exc.status(), "message": exc.message()}}
+    return answer(result)
+
+
+def stream(client, spec):
+    chunks = []
+
+    def callback(result, error):
+        if error is not None:
+            chunks.append({"error": {"code": error.status(), "message": error.message()}})
+        else:
+            chunks.append(answer(result))
+        if spec.get("gate"):
+            open(os.path.join(spec["gate"], str(len(chunks) - 1)), "w").close()
+
+    client.start_stream(callback)
+    client.async_stream_infer(spec["model"], inputs_of(spec), outputs=outputs_of(spec), parameters=spec.get("parameters"))
+    client.stop_stream()  # closes the request side and waits for the last response
+    return {"chunks": chunks}
+
+
+def inputs_of(spec):
     inputs = []
     for item in spec["inputs"]:
         array = np.array(item["data"], dtype=object if item["datatype"] == "BYTES" else None).reshape(item["shape"])
@@ -26,11 +60,14 @@ def call(client, spec):
         tensor = grpcclient.InferInput(item["name"], list(array.shape), item["datatype"])
         tensor.set_data_from_numpy(array)
         inputs.append(tensor)
-    outputs = [grpcclient.InferRequestedOutput(n) for n in spec["outputs"]] if spec.get("outputs") else None
-    try:
-        result = client.infer(spec["model"], inputs, outputs=outputs, parameters=spec.get("parameters"))
-    except InferenceServerException as exc:
-        return {"error": {"code": exc.status(), "message": exc.message()}}
+    return inputs
+
+
+def outputs_of(spec):
+    return [grpcclient.InferRequestedOutput(n) for n in spec["outputs"]] if spec.get("outputs") else None
+
+
+def answer(result):
     response = result.get_response(as_json=True)
     answered = {}
     for out in response["outputs"]:

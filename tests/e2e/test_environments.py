@@ -8,6 +8,7 @@ model here finds ``environment.tar.gz`` in its folder with no setting.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -75,17 +76,17 @@ def features() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def env_server(tmp_path_factory, packed_env):
-    """One server (default parallel_workers) with three environment models and a shared cache."""
+    """One server (default parallel_workers) with four environment models and a shared cache."""
     root = tmp_path_factory.mktemp("envrepo")
     cache = root / "cache"
     models = root / "models"
-    for name in ("wine", "humanized", "echo"):
+    for name in ("wine", "humanized", "echo", "counter"):
         folder = model_folder(packed_env, models / name, name)
         write_model_settings(root / "repo", f"{name}_env", str(folder), cache_dir=str(cache))
     write_model_settings(root / "repo", "humanized_here", str(models / "humanized"), environment="none")
     srv = Server(root / "repo", root / "mlserver.log")
     try:
-        for name in ("wine_env", "humanized_env", "echo_env"):
+        for name in ("wine_env", "humanized_env", "echo_env", "counter_env"):
             response = srv.load(name)
             assert response.status_code == 200, (name, response.text, srv.log.read_text()[-3000:])
         srv.cache, srv.models, srv.repo = cache, models, root / "repo"
@@ -140,6 +141,24 @@ def test_mlflow_and_seldon_protocols_reach_the_environment_model(env_server, pac
                                     json={"data": {"ndarray": rows.to_numpy().tolist()}})
     assert seldon.status_code == 200, seldon.text
     assert seldon.json()["data"]["ndarray"] == packed_env.expected["wine"][:5]
+
+
+def test_predict_stream_streams_from_the_model_process(env_server, tmp_path):
+    """Each chunk crosses the process boundary as the model yields it (it waits for gate/<i>)."""
+    body = {"parameters": {"content_type": "pd", "gate": str(tmp_path)},
+            "inputs": [{"name": "n", "shape": [1], "datatype": "INT64", "data": [4]}]}
+    chunks = []
+    with env_server.client.stream("POST", "/v2/models/counter_env/infer_stream", json=body) as response:
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line[len("data: "):])
+                assert "outputs" in event, event
+                chunks.extend(event["outputs"][0]["data"])
+                (tmp_path / str(len(chunks) - 1)).touch()
+    assert chunks == ["1", "10", "100", "1,000"]
+    whole = env_server.infer("counter_env", {**body, "parameters": {"content_type": "pd"}})
+    assert whole.json()["outputs"][0]["data"] == chunks  # and the process still answers in step
 
 
 def test_a_package_only_the_environment_has_loads_through_it(env_server):

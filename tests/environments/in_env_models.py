@@ -7,6 +7,7 @@ Saves, with the environment's own MLflow, numpy, pandas and scikit-learn:
 - OUT_DIR/humanized: a pyfunc whose code (code_paths) imports ``humanize``, which only the
   environment has, and reports where it runs;
 - OUT_DIR/echo: a pyfunc that returns its input DataFrame unchanged;
+- OUT_DIR/counter: a pyfunc with ``predict_stream`` (streams numbers formatted by ``humanize``);
 and writes OUT_DIR/expected.json with the environment's own predictions for the wine rows.
 """
 
@@ -47,6 +48,11 @@ def main(out, csv):
     mlflow.pyfunc.save_model(
         str(out / "echo"), python_model=humanizer.Echo(), code_paths=[str(HERE / "humanizer.py")],
         signature=infer_signature(sample, sample, params={"fail": ""}),
+    )
+
+    mlflow.pyfunc.save_model(
+        str(out / "counter"), python_model=humanizer.Counter(), code_paths=[str(HERE / "humanizer.py")],
+        signature=infer_signature(pd.DataFrame({"n": [3]}), params={"gate": ""}),
     )
 
     expected = {

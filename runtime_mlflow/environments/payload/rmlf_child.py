@@ -5,7 +5,9 @@ Started by the server as::
     <env>/bin/python -I -c "<bootstrap>" <payload dir> --fd N --parent PID
 
 It says hello first (its Python, numpy, pandas and MLflow versions, or why one of them
-cannot be imported), then serves ``load``, ``predict`` and ``bye`` requests in order.
+cannot be imported), then serves ``load``, ``predict``, ``stream`` and ``bye`` requests in order. A ``stream``
+is answered by one ``chunk`` frame per item the model's ``predict_stream`` yields, then
+``end`` (or ``error``, even after some chunks).
 Anything the model prints goes to stderr, which the server logs; the socket carries
 frames only. It exits when the server closes the socket or the server process dies.
 This module runs on Python 3.9+ with MLflow 2.x or 3.x.
@@ -53,6 +55,14 @@ def main(argv):
                 data = wire.decode(header["value"], buffers)
                 tree, out = wire.encode(_predict(model, data, header.get("params")))
                 channel.send({"op": "result", "value": tree}, out)
+            elif op == "stream":
+                if model is None:
+                    raise RuntimeError("stream before load")
+                data = wire.decode(header["value"], buffers)
+                for item in _stream(model, data, header.get("params")):
+                    tree, out = wire.encode(item)
+                    channel.send({"op": "chunk", "value": tree}, out)
+                channel.send({"op": "end"})
             else:
                 raise RuntimeError("unknown request %r" % op)
         except Exception as exc:  # every failure is answered; the process keeps serving
@@ -92,6 +102,12 @@ def _predict(model, data, params):
     if "params" not in inspect.signature(model.predict).parameters:  # MLflow < 2.6
         raise TypeError("this environment's MLflow (%s) does not accept params" % _mlflow_version())
     return model.predict(data, params=params)
+
+
+def _stream(model, data, params):
+    if params is None:
+        return model.predict_stream(data)
+    return model.predict_stream(data, params=params)
 
 
 def _mlflow_version():

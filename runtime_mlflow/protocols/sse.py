@@ -1,0 +1,76 @@
+"""V2 ``infer_stream`` over REST (server-sent events), answering errors before the stream starts.
+
+MLServer 1.7.1 starts its event stream (status 200) before the model has looked at the
+request, so a bad request gets a 200 whose stream breaks. This route asks for the first
+response first: an error there is answered as MLServer answers errors
+(``{"error": ...}`` with its status); after it, each response is sent as the model yields
+it, and an error mid-stream ends the stream with an ``{"error": ...}`` event. It serves
+every model, whatever its runtime, through MLServer's data plane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from mlserver.errors import MLServerError
+from mlserver.handlers import DataPlane
+from mlserver.logging import logger
+from mlserver.rest.responses import ServerSentEvent
+from mlserver.types import InferenceRequest, InferenceResponse
+from mlserver.utils import insert_headers
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+PATHS = ("/infer_stream", "/generate_stream")
+
+
+def infer_stream(data_plane: DataPlane) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            payload = InferenceRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            return JSONResponse({"error": f"the body is not a V2 inference request: {exc}"}, 422)
+        insert_headers(payload, dict(request.headers))
+        stream = data_plane.infer_stream(
+            _once(payload), request.path_params["model_name"], request.path_params.get("model_version")
+        )
+        # One task reads the whole stream: MLServer's data plane sets context variables
+        # when the stream starts and resets them when it ends, in the same context.
+        handoff: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=1)
+        reader = asyncio.create_task(_read(stream, handoff))
+        kind, first = await handoff.get()
+        if kind == "error":
+            raise first  # before the stream starts: MLServer's error handlers answer it
+        return StreamingResponse(_events(kind, first, handoff, reader), media_type="text/event-stream")
+
+    return endpoint
+
+
+async def _once(payload: InferenceRequest) -> AsyncIterator[InferenceRequest]:
+    yield payload
+
+
+async def _read(stream: AsyncIterator[InferenceResponse], handoff: asyncio.Queue) -> None:
+    try:
+        async for response in stream:
+            await handoff.put(("item", response))
+        await handoff.put(("end", None))
+    except Exception as exc:
+        await handoff.put(("error", exc))
+
+
+async def _events(kind: str, value: Any, handoff: asyncio.Queue, reader: asyncio.Task) -> AsyncIterator[bytes]:
+    try:
+        while kind == "item":
+            yield ServerSentEvent(value).encode()
+            kind, value = await handoff.get()
+        if kind == "error":
+            if not isinstance(value, MLServerError):
+                logger.error("infer_stream failed after it started", exc_info=value)
+            yield b"data: " + json.dumps({"error": str(value)}).encode() + b"\n\n"
+    finally:
+        if not reader.done():
+            reader.cancel()
