@@ -38,7 +38,12 @@ async def chunks(start: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
     stopped = threading.Event()
 
     def put(kind: str, value: Any = None) -> None:
-        loop.call_soon_threadsafe(handoff.put_nowait, (kind, value))
+        if stopped.is_set():
+            return  # the reader has gone
+        try:
+            loop.call_soon_threadsafe(handoff.put_nowait, (kind, value))
+        except RuntimeError:  # and its event loop has closed
+            pass
 
     def produce() -> None:
         try:

@@ -313,6 +313,10 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, pd.Series)):
         return [_jsonable(v) for v in value]
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    if isinstance(value, np.timedelta64):
+        return None if np.isnat(value) else str(pd.Timedelta(value))
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
