@@ -158,22 +158,14 @@ class MLflowRuntime(MLModel):
 
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         try:
-            model_input = decode_request(payload, self._plan)
-            params = to_mlflow_params(payload.parameters, self._params_schema)
+            model_input, params = self._decode(payload)
             value = await asyncio.to_thread(self._predict, model_input, params)
-            outputs, content_type = encode_outputs(value, self.outputs, payload.outputs)
+            return self._response(payload, value, self.outputs)
         except RuntimeMLflowError:
             raise
         except Exception as exc:
             logger.exception("Model %r: unexpected error while serving a request", self.name)
             raise PredictionError(f"model {self.name!r} could not answer: {type(exc).__name__}: {exc}") from exc
-        return InferenceResponse(
-            model_name=self.name,
-            model_version=self.version,
-            id=payload.id,
-            parameters=Parameters(content_type=content_type),
-            outputs=outputs,
-        )
 
     async def predict_stream(self, payloads: AsyncIterator[InferenceRequest]) -> AsyncIterator[InferenceResponse]:
         """One response per chunk the model's ``predict_stream`` yields (one response without it)."""
@@ -181,32 +173,30 @@ class MLflowRuntime(MLModel):
             if not self._streams:
                 yield await self.predict(payload)
                 continue
-            try:
-                model_input = decode_request(payload, self._plan)
-                params = to_mlflow_params(payload.parameters, self._params_schema)
-            except RuntimeMLflowError:
-                raise
+            model_input, params = self._decode(payload)
             stream = chunks(lambda: self._predict_stream(model_input, params))
             try:
-                while True:
-                    try:
-                        chunk = await stream.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    except RuntimeMLflowError:
-                        raise
-                    except Exception as exc:
-                        raise self._failure(exc) from exc
-                    outputs, content_type = encode_outputs(chunk, None, payload.outputs)
-                    yield InferenceResponse(
-                        model_name=self.name,
-                        model_version=self.version,
-                        id=payload.id,
-                        parameters=Parameters(content_type=content_type),
-                        outputs=outputs,
-                    )
+                async for chunk in stream:
+                    yield self._response(payload, chunk, None)  # a chunk is not the signature's whole output
+            except RuntimeMLflowError:
+                raise
+            except Exception as exc:
+                raise self._failure(exc) from exc
             finally:
                 await stream.aclose()
+
+    def _decode(self, payload: InferenceRequest) -> tuple[Any, dict[str, Any] | None]:
+        return decode_request(payload, self._plan), to_mlflow_params(payload.parameters, self._params_schema)
+
+    def _response(self, payload: InferenceRequest, value: Any, specs: list | None) -> InferenceResponse:
+        outputs, content_type = encode_outputs(value, specs, payload.outputs)
+        return InferenceResponse(
+            model_name=self.name,
+            model_version=self.version,
+            id=payload.id,
+            parameters=Parameters(content_type=content_type),
+            outputs=outputs,
+        )
 
     def _predict_stream(self, model_input: Any, params: dict[str, Any] | None) -> Iterator[Any]:
         try:

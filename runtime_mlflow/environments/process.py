@@ -105,14 +105,9 @@ class ModelProcess:
 
     def call(self, value: Any, params: dict[str, Any] | None = None) -> Any:
         """The model's prediction for ``value``; RemoteError if the model raised, 503 if the process is gone."""
-        try:
-            tree, buffers = wire.encode(value)
-        except wire.WireError as exc:
-            raise PredictionError(f"model {self.name!r}: {exc}") from exc
+        request = self._request("predict", value, params)
         with self._lock:
-            if not self.alive:
-                raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
-            self._exchange(lambda: self._channel.send({"op": "predict", "value": tree, "params": params}, buffers))
+            self._send(request)
             header, answer = self._exchange(self._channel.recv)
         if header.get("op") == "error":
             raise RemoteError(header)
@@ -124,14 +119,9 @@ class ModelProcess:
         The process is held for the whole stream. Closed early, the rest of the stream is
         read and dropped, so the next request finds the process in step.
         """
-        try:
-            tree, buffers = wire.encode(value)
-        except wire.WireError as exc:
-            raise PredictionError(f"model {self.name!r}: {exc}") from exc
+        request = self._request("stream", value, params)
         with self._lock:
-            if not self.alive:
-                raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
-            self._exchange(lambda: self._channel.send({"op": "stream", "value": tree, "params": params}, buffers))
+            self._send(request)
             finished = False
             try:
                 while True:
@@ -148,6 +138,20 @@ class ModelProcess:
                 while not finished and self.alive:
                     header, _ = self._exchange(self._channel.recv)
                     finished = header.get("op") != "chunk"
+
+    def _request(self, op: str, value: Any, params: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
+        """A request frame for ``value`` (encoded before taking the lock)."""
+        try:
+            tree, buffers = wire.encode(value)
+        except wire.WireError as exc:
+            raise PredictionError(f"model {self.name!r}: {exc}") from exc
+        return {"op": op, "value": tree, "params": params}, buffers
+
+    def _send(self, request: tuple[dict[str, Any], list]) -> None:
+        """Send one request (the lock is held)."""
+        if not self.alive:
+            raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
+        self._exchange(lambda: self._channel.send(*request))
 
     def _exchange(self, step: Callable[[], Any]) -> Any:
         """One send or receive; a broken socket kills the process (it is restarted) and is a 503."""

@@ -31,10 +31,12 @@ def references(model_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFac
     logs = tmp_path_factory.mktemp("mlflow-serve")
     with ThreadPoolExecutor(4) as pool:
         started = dict(zip(MODELS, pool.map(lambda n: mlflow_serve(model_dirs[n], logs, TIMEOUT), MODELS)))
+    clients = {name: httpx.Client(base_url=service.url, timeout=60) for name, service in started.items()}
     try:
-        yield {name: httpx.Client(base_url=service.url, timeout=60) for name, service in started.items()}
+        yield clients
     finally:
-        for service in started.values():
+        for name, service in started.items():
+            clients[name].close()
             service.stop()
 
 
