@@ -1,18 +1,21 @@
 """MLflow's scoring protocol on this runtime, side by side with ``mlflow models serve``.
 
-    .venv/bin/python benchmarks/protocols.py [--rounds 200]
+    .venv/bin/python benchmarks/protocols.py [--rounds 200] [--reference-env VENV]
 
 One run saves nothing new: it serves examples/wine/model (``make serve`` builds it) with
 MLflow's own scoring server and with a real ``mlserver start`` of this runtime (in
 MLServer's main process and in one worker), and sends each the same ``POST /invocations``
 (``dataframe_split``) over httpx, sequentially, at batch 1 and 10,000 rows. For context it
 also times this runtime's V2 ``/infer`` and Seldon's ``/api/v1.0/predictions`` on the same
-rows. It prints median latencies and their ratio to ``mlflow models serve``.
+rows. With ``--reference-env`` (a virtualenv with mlserver 1.7.1 and mlserver-mlflow 1.7.1)
+it also times the reference runtime's ``/invocations``. It prints median latencies and
+their ratio to ``mlflow models serve``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -57,6 +60,7 @@ def bodies(rows: pd.DataFrame) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--reference-env", type=Path, help="a virtualenv with mlserver-mlflow 1.7.1")
     args = parser.parse_args()
     model = WINE / "model"
     if not (model / "MLmodel").exists():
@@ -87,6 +91,19 @@ def main() -> None:
                     results[f"runtime_mlflow {label} ({where})"] = {
                         size: median_ms(server.client, path, bodies(rows)[kind], args.rounds)
                         for size, rows in sizes.items()}
+            finally:
+                server.stop()
+        if args.reference_env is not None:
+            repo = tmp_path / "reference"
+            (repo / "wine").mkdir(parents=True)
+            (repo / "wine" / "model-settings.json").write_text(json.dumps(
+                {"name": "wine", "implementation": "mlserver_mlflow.MLflowRuntime", "parameters": {"uri": str(model)}}))
+            server = Server(repo, tmp_path / "reference.log", bin_dir=args.reference_env / "bin", parallel_workers=0)
+            try:
+                assert server.load("wine").status_code == 200, server.log.read_text()[-2000:]
+                results["mlserver-mlflow 1.7.1 /invocations (main process)"] = {
+                    size: median_ms(server.client, "/invocations", bodies(rows)["invocations"], args.rounds)
+                    for size, rows in sizes.items()}
             finally:
                 server.stop()
     base = results["mlflow models serve /invocations"]

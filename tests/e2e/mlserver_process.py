@@ -23,7 +23,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, repo: Path, log: Path, environ: dict[str, str] | None = None, **settings: object) -> None:
+    def __init__(self, repo: Path, log: Path, environ: dict[str, str] | None = None, bin_dir: Path = BIN,
+                 **settings: object) -> None:
         self.http_port, self.grpc_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.grpc = f"127.0.0.1:{self.grpc_port}"
@@ -37,11 +38,11 @@ class Server:
             **settings,
         }
         (repo / "settings.json").write_text(json.dumps(settings))
-        env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}", **(environ or {})}
+        env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}", **(environ or {})}
         self.log = log
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
-            [str(BIN / "mlserver"), "start", str(repo)], stdout=self._log_file, stderr=subprocess.STDOUT, env=env
+            [str(bin_dir / "mlserver"), "start", str(repo)], stdout=self._log_file, stderr=subprocess.STDOUT, env=env
         )
         self.client = httpx.Client(base_url=self.url, timeout=60)
         self._wait_live()
