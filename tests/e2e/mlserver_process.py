@@ -17,15 +17,25 @@ GRPC_CLIENT = Path(__file__).with_name("grpc_client.py")
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (held open together, so the system cannot hand one out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 class Server:
     def __init__(self, repo: Path, log: Path, environ: dict[str, str] | None = None, bin_dir: Path = BIN,
                  **settings: object) -> None:
-        self.http_port, self.grpc_port = free_port(), free_port()
+        self.http_port, self.grpc_port, metrics_port = free_ports(3)
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.grpc = f"127.0.0.1:{self.grpc_port}"
         settings = {
@@ -33,7 +43,7 @@ class Server:
             "host": "127.0.0.1",
             "http_port": self.http_port,
             "grpc_port": self.grpc_port,
-            "metrics_port": free_port(),
+            "metrics_port": metrics_port,
             "load_models_at_startup": False,
             **settings,
         }
