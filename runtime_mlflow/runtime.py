@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator
 
 import mlflow
 import mlflow.pyfunc
@@ -174,13 +174,13 @@ class MLflowRuntime(MLModel):
                 yield await self.predict(payload)
                 continue
             model_input, params = self._decode(payload)
-            stream = chunks(lambda: self._predict_stream(model_input, params))
+            stream = chunks(lambda: self._model.predict_stream(model_input, params=params))
             try:
                 async for chunk in stream:
                     yield self._response(payload, chunk, None)  # a chunk is not the signature's whole output
             except RuntimeMLflowError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # raised by the model, starting the stream or making a chunk
                 raise self._failure(exc) from exc
             finally:
                 await stream.aclose()
@@ -197,14 +197,6 @@ class MLflowRuntime(MLModel):
             parameters=Parameters(content_type=content_type),
             outputs=outputs,
         )
-
-    def _predict_stream(self, model_input: Any, params: dict[str, Any] | None) -> Iterator[Any]:
-        try:
-            return self._model.predict_stream(model_input, params=params)
-        except RuntimeMLflowError:
-            raise
-        except Exception as exc:
-            raise self._failure(exc) from exc
 
     async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
         """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""
