@@ -17,6 +17,7 @@ from mlflow.types.schema import ColSpec, DataType, Schema, TensorSpec
 from .codecs import Column, cast, registry, to_datatype
 from .codecs.dataframe import column_values
 from .errors import InvalidInput
+from .lean import ColumnsPlan, Proven
 from .metadata import INPUT_PREFIX, column_type, spec_name
 
 
@@ -30,13 +31,18 @@ def target_dtypes(schema: Schema) -> dict[str, np.dtype]:
     return dtypes
 
 
-def conform(columns: Sequence[Column], schema: Schema, content_type: str | None) -> Any:
-    """The model input for ``columns``; raises InvalidInput naming the input at fault."""
+def conform(columns: Sequence[Column], schema: Schema, content_type: str | None,
+            lean: ColumnsPlan | None = None) -> Any:
+    """The model input for ``columns``; raises InvalidInput naming the input at fault.
+
+    With ``lean`` (the signature's compiled plan), a frame that MLflow's enforcement would
+    leave unchanged comes back as :class:`~runtime_mlflow.lean.Proven`.
+    """
     if schema.is_tensor_spec():
         if content_type == "pd":
             return registry.get("pd").decode_request(columns)
         return _conform_tensors(columns, schema)
-    return _conform_columns(columns, schema)
+    return _conform_columns(columns, schema, lean)
 
 
 def _match(columns: Sequence[Column], specs: list, named: bool, kind: str) -> list[tuple[str, Any, Column]]:
@@ -77,10 +83,13 @@ def _split_matrix(columns: Sequence[Column], specs: list[ColSpec]) -> Sequence[C
     ]
 
 
-def _conform_columns(columns: Sequence[Column], schema: Schema) -> pd.DataFrame:
+def _conform_columns(columns: Sequence[Column], schema: Schema, lean: ColumnsPlan | None) -> pd.DataFrame | Proven:
     specs = schema.inputs
     pairs = _match(_split_matrix(columns, specs), specs, schema.has_input_names(), "column")
     conformed = [Column(name, column.datatype, _conform_column(spec, column)) for name, spec, column in pairs]
+    proven = lean.prove(conformed) if lean is not None else None
+    if proven is not None:
+        return proven
     frame = registry.get("pd").decode_request(conformed)
     if not schema.has_input_names():
         frame.columns = range(len(frame.columns))

@@ -22,6 +22,7 @@ from .codecs.base import datatype_of
 from .codecs.dataframe import column_values
 from .conform import conform, target_dtypes
 from .errors import InvalidInput
+from .lean import ColumnsPlan
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class InputPlan:
     dtypes: dict[str, np.dtype] = field(default_factory=dict)
     """Per-input numpy dtype the signature wants, so numbers are read straight into it."""
     default_content_type: str | None = None
+    lean: ColumnsPlan | None = None
+    """The column signature compiled for the lean path (None: every input goes through MLflow)."""
 
     @classmethod
     def build(cls, schema: Schema | None, inputs: list[MetadataTensor] | None, default: str | None) -> InputPlan:
@@ -41,7 +44,7 @@ class InputPlan:
             t.name: t.parameters.content_type for t in inputs or [] if t.parameters and t.parameters.content_type
         }
         dtypes = target_dtypes(schema) if schema is not None else {}
-        return cls(schema, content_types, dtypes, default)
+        return cls(schema, content_types, dtypes, default, ColumnsPlan.compile(schema))
 
 
 def decode_request(request: InferenceRequest, plan: InputPlan) -> Any:
@@ -57,7 +60,7 @@ def decode_request(request: InferenceRequest, plan: InputPlan) -> Any:
     content_type = requested or plan.default_content_type
     codec = _request_codec(content_type) if content_type else None
     if plan.schema is not None:
-        return conform(columns, plan.schema, content_type)
+        return conform(columns, plan.schema, content_type, plan.lean)
     return (codec or _guess_request_codec(columns)).decode_request(columns)
 
 

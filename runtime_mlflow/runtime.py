@@ -18,6 +18,7 @@ from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelRes
 
 from . import grpc_stream
 from .codecs import registry
+from .compat.pyfunc import DirectPredict, direct_predict
 from .environments import Choice, choose, prepare
 from .environments.cache import cache_root
 from .environments.process import RemoteError
@@ -30,6 +31,7 @@ from .errors import (
     RuntimeMLflowError,
 )
 from .inputs import InputPlan, decode_request
+from .lean import Proven
 from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors
 from .outputs import encode_outputs
 from .params import to_mlflow_params
@@ -62,6 +64,7 @@ class MLflowRuntime(MLModel):
         self._source: dict[str, str] = {}
         self._served: Served | None = None
         self._streams = False
+        self._direct: DirectPredict | None = None
         if self._placed_in_main_process():
             load_in_main_process(self.settings)
 
@@ -97,6 +100,7 @@ class MLflowRuntime(MLModel):
         self._sync_metadata(signature)
         self._params_schema = signature.params if signature is not None else None
         self._streams = streamable(self._model.metadata)
+        self._direct = direct_predict(self._model)
         self._plan = InputPlan.build(signature.inputs if signature else None, self.inputs, settings.content_type)
         self._content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
@@ -174,6 +178,8 @@ class MLflowRuntime(MLModel):
                 yield await self.predict(payload)
                 continue
             model_input, params = self._decode(payload)
+            if isinstance(model_input, Proven):
+                model_input = model_input.frame
             stream = chunks(lambda: self._model.predict_stream(model_input, params=params))
             try:
                 async for chunk in stream:
@@ -205,8 +211,16 @@ class MLflowRuntime(MLModel):
         return await asyncio.to_thread(answer, self._served, kind, request)
 
     def _predict(self, model_input: Any, params: dict[str, Any] | None) -> Any:
-        """Run the model; its complaints about the input are the client's (400), the rest 500."""
+        """Run the model; its complaints about the input are the client's (400), the rest 500.
+
+        A proven input (see :mod:`.lean`) goes straight to the flavor's predict function
+        where the flavor allows it; everything else through ``PyFuncModel.predict``.
+        """
         try:
+            if isinstance(model_input, Proven):
+                if self._direct is not None:
+                    return self._direct(model_input.frame, params)
+                model_input = model_input.frame
             return self._model.predict(model_input, params=params)
         except RuntimeMLflowError:
             raise
