@@ -1,11 +1,12 @@
 # `make serve`: virtualenv + install + example model + `mlserver start .`
 # `make test`:  virtualenv + install with test extras + the whole suite
+# `make bench`: side by side with mlserver-mlflow 1.7.1 and `mlflow models serve` (see benchmarks/)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 MODEL  := examples/wine/model
 
-.PHONY: serve test install model clean
+.PHONY: serve test install model bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,12 @@ serve: install model
 
 test: install
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+
+# wrk is the REST load generator (a Debian package); the reference server gets a
+# virtualenv of its own under .bench/, made by the benchmark on first use.
+bench: install model
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/serving.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(MODEL) build *.egg-info
