@@ -10,6 +10,11 @@ builds such a frame from conformed columns (a single-dtype frame as one Fortran-
 block, the layout enforcement itself produces) and wraps it in :class:`Proven`. Anything
 else (optional or non-numeric columns, a column of another dtype or shape) gets no proof and
 goes through MLflow's enforcement as before.
+
+The frame's column labels are the same names held as plain Python strings (an object
+Index), not pandas 3's default ``str`` dtype: scikit-learn reads the feature names of every
+frame it predicts on, and turning a ``str`` Index into a list was, under load, a sixth of
+the server's time at batch 1.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ class ColumnsPlan:
         if names is not None and len(set(names)) != len(names):
             return None
         dtypes = tuple(column_type(s)[1] for s in specs)
-        labels = pd.Index(list(names) if names is not None else range(len(specs)))
+        labels = pd.Index(list(names), dtype=object) if names is not None else pd.RangeIndex(len(specs))
         return cls(names, dtypes, labels)  # type: ignore[arg-type]
 
     def prove(self, columns: Sequence[Column]) -> Proven | None:

@@ -16,9 +16,11 @@ from mlserver.logging import logger
 from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse, Parameters
 
-from . import grpc_stream
+from . import grpc_stream, heap
 from .codecs import registry
+from .compat import loading
 from .compat.pyfunc import DirectPredict, direct_predict
+from .dispatch import Dispatcher
 from .environments import Choice, choose, prepare
 from .environments.cache import cache_root
 from .environments.process import RemoteError
@@ -36,13 +38,13 @@ from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_
 from .outputs import encode_outputs
 from .params import to_mlflow_params
 from .placement import load_in_main_process
-from .protocols import ProtocolRequest, Reply, Served, answer, routes
+from .protocols import ProtocolRequest, Reply, Served, answer
 from .settings import RuntimeSettings
 from .streaming import chunks, streamable, streamable_folder
 from .sources import fetch, is_remote
 from .uri import resolve_model_path, settings_folder
 
-routes.hook()  # MLServer adds the protocol routes when it loads a model of this runtime
+loading.install()  # routes and batching, in MLServer's main process, when it loads a model of this runtime
 grpc_stream.install()  # ModelStreamInfer in the message tritonclient reads
 
 # MLflow error codes that mean the input or params did not fit the model's schema.
@@ -65,6 +67,7 @@ class MLflowRuntime(MLModel):
         self._served: Served | None = None
         self._streams = False
         self._direct: DirectPredict | None = None
+        self._dispatcher = Dispatcher()
         if self._placed_in_main_process():
             load_in_main_process(self.settings)
 
@@ -113,6 +116,7 @@ class MLflowRuntime(MLModel):
             xtype=settings.content_type,
             mlflow_version=getattr(self._model, "mlflow_version", mlflow.__version__),
         )
+        heap.settle()
         logger.info("Loaded MLflow model %r from %s", self.name, self._source.get("source_uri", path))
         return True
 
@@ -139,6 +143,8 @@ class MLflowRuntime(MLModel):
         if self._supervisor is not None:
             await self._supervisor.stop()
             self._supervisor = None
+        self._model = self._served = self._direct = None  # type: ignore[assignment]
+        heap.release()
         return True
 
     def _sync_metadata(self, signature: ModelSignature | None) -> None:
@@ -163,7 +169,7 @@ class MLflowRuntime(MLModel):
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         try:
             model_input, params = self._decode(payload)
-            value = await asyncio.to_thread(self._predict, model_input, params)
+            value = await self._dispatcher.run(_rows(payload), self._predict, model_input, params)
             return self._response(payload, value, self.outputs)
         except RuntimeMLflowError:
             raise
@@ -246,3 +252,8 @@ class MLflowRuntime(MLModel):
         else:
             logger.error("Model %r failed while predicting", self.name, exc_info=exc)
         return PredictionError(f"model {self.name!r} failed while predicting: {text}")
+
+
+def _rows(payload: InferenceRequest) -> int:
+    """The request's batch size as far as its shapes say (the first dimension, at most)."""
+    return max((t.shape[0] for t in payload.inputs if t.shape), default=1)

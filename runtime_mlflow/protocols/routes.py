@@ -10,11 +10,12 @@ A root path names no model: with one MLflow model loaded it is that model's; wit
 it answers 400 listing the per-model paths, never another model's answer. MLServer adds a
 runtime's custom handlers at the root, the first model's for all, and loses them for models
 it runs in an environment; so these routes are added by this module instead, once per app,
-when MLServer loads the first model of this runtime, and reach the model wherever it runs
+when MLServer loads the first model of this runtime (:mod:`..compat.loading`), and reach the model wherever it runs
 (MLServer's main process, a worker, or a worker in MLServer's own environment).
 
-The same hook replaces MLServer's ``infer_stream`` routes with :mod:`.sse`'s, which
-answer a bad request with its status instead of a 200 stream that breaks.
+The same hook puts :mod:`.v2`'s ``infer`` routes (orjson, one validation, errors as
+``{"error": ...}``) and :mod:`.sse`'s ``infer_stream`` routes (a bad request answered with
+its status instead of a 200 stream that breaks) before MLServer's own.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from mlserver.logging import logger
 from mlserver.model import MLModel
 from mlserver.parallel.model import ParallelModel
 from mlserver.registry import MultiModelRegistry
-from mlserver.rest.server import RESTServer
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import unavailable
-from . import scoring, seldon, sse
+from . import scoring, seldon, sse, v2
 from .reply import Reply
 from .served import ProtocolRequest
 
@@ -53,36 +53,22 @@ PATHS: list[tuple[str, str, str]] = [
 """(path, method, kind): MLflow's scoring protocol, then Seldon's."""
 PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{model_version}")
 
-_HOOKED = "_runtime_mlflow_routes"
-
-
-def hook() -> None:
-    """Have MLServer's REST server add the routes when it loads a model of this runtime."""
-    original = RESTServer.add_custom_handlers
-    if getattr(original, _HOOKED, False):
-        return
-
-    async def add_custom_handlers(self: RESTServer, model: MLModel) -> MLModel:
-        if is_ours(model):
-            install(self._app, self._data_plane)
-        return await original(self, model)
-
-    setattr(add_custom_handlers, _HOOKED, True)
-    RESTServer.add_custom_handlers = add_custom_handlers  # type: ignore[method-assign]
+_INSTALLED = "_runtime_mlflow_routes"
 
 
 def install(app: Any, data_plane: DataPlane) -> None:
-    """Add every protocol path to ``app``, and the stream routes before MLServer's (once)."""
-    if getattr(app.state, _HOOKED, False):
+    """Add every protocol path to ``app``, and the infer and stream routes before MLServer's (once)."""
+    if getattr(app.state, _INSTALLED, False):
         return
-    setattr(app.state, _HOOKED, True)
+    setattr(app.state, _INSTALLED, True)
     routes = Routes(data_plane._model_registry)
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
             app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
-    streams = [Route(prefix + path, sse.infer_stream(data_plane), methods=["POST"])
-               for prefix in PREFIXES[1:] for path in sse.PATHS]
-    app.router.routes[:0] = streams
+    infer, stream = v2.infer(data_plane), sse.infer_stream(data_plane)
+    app.router.routes[:0] = [Route(prefix + path, handler, methods=["POST"])
+                             for prefix in PREFIXES[1:]
+                             for paths, handler in ((v2.PATHS, infer), (sse.PATHS, stream)) for path in paths]
 
 
 def is_ours(model: MLModel) -> bool:

@@ -20,9 +20,10 @@ from mlserver.logging import logger
 from mlserver.rest.responses import ServerSentEvent
 from mlserver.types import InferenceRequest, InferenceResponse
 from mlserver.utils import insert_headers
-from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
+
+from .v2 import NotARequest, error, parse_request
 
 PATHS = ("/infer_stream", "/generate_stream")
 
@@ -30,9 +31,9 @@ PATHS = ("/infer_stream", "/generate_stream")
 def infer_stream(data_plane: DataPlane) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            payload = InferenceRequest.model_validate_json(await request.body())
-        except ValidationError as exc:
-            return JSONResponse({"error": f"the body is not a V2 inference request: {exc}"}, 422)
+            payload = parse_request(await request.body())
+        except NotARequest as exc:
+            return error(422, str(exc))
         insert_headers(payload, dict(request.headers))
         stream = data_plane.infer_stream(
             _once(payload), request.path_params["model_name"], request.path_params.get("model_version")

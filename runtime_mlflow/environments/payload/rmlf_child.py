@@ -15,6 +15,7 @@ This module runs on Python 3.9+ with MLflow 2.x or 3.x.
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import socket
@@ -93,7 +94,12 @@ def _hello():
 def _load(uri):
     import mlflow.pyfunc
 
-    return mlflow.pyfunc.load_model(uri)
+    model = mlflow.pyfunc.load_model(uri)
+    # This process lives for one model: freeze what loading made, so full collections
+    # skip it (see runtime_mlflow/heap.py for why).
+    gc.collect()
+    gc.freeze()
+    return model
 
 
 def _predict(model, data, params):

@@ -1,0 +1,34 @@
+"""What this runtime does in MLServer's main process when MLServer loads one of its models.
+
+MLServer 1.7.1 has no public hook for a runtime in its main process (the runtime itself may
+live in a worker). Its model registry calls ``RESTServer.add_custom_handlers`` for every
+model it loads, in the main process; :func:`install` wraps that method (once) so that, for a
+model of this runtime, it first adds the protocol routes to the app.
+"""
+
+from __future__ import annotations
+
+from mlserver.model import MLModel
+from mlserver.rest.server import RESTServer
+
+WRITTEN_FOR = "mlserver 1.7.1"
+
+_HOOKED = "_runtime_mlflow_routes"
+
+
+def install() -> None:
+    """Wrap ``RESTServer.add_custom_handlers`` (once)."""
+    original = RESTServer.add_custom_handlers
+    if getattr(original, _HOOKED, False):
+        return
+
+    async def add_custom_handlers(self: RESTServer, model: MLModel) -> MLModel:
+        from ..protocols import routes
+
+        if routes.is_ours(model):
+            routes.install(self._app, self._data_plane)  # private: the FastAPI app and its data plane
+        return await original(self, model)
+
+    setattr(add_custom_handlers, _HOOKED, True)
+    RESTServer.add_custom_handlers = add_custom_handlers  # type: ignore[method-assign]
+
