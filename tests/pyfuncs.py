@@ -137,3 +137,12 @@ class Countdown(mlflow.pyfunc.PythonModel):
                     if time.monotonic() > deadline:
                         raise TimeoutError(f"chunk {i} never reached the client")
                     time.sleep(0.01)
+
+
+class BatchProbe(mlflow.pyfunc.PythonModel):
+    """x * scale, and how many rows the model was given in this call (to see batching)."""
+
+    def predict(self, context, model_input, params=None):
+        scale = (params or {}).get("scale", 1.0)
+        x = model_input["x"].to_numpy()
+        return pd.DataFrame({"scaled": x * scale, "batch_rows": np.full(len(x), len(x), dtype=np.int64)})
