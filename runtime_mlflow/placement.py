@@ -1,4 +1,13 @@
-"""Models with an environment process of their own, and models that stream, load in MLServer's main process.
+"""Where MLServer puts a model of this runtime: its own worker pool, or MLServer's main process.
+
+With ``parallel_workers`` > 0 MLServer runs models in worker processes, by default all in
+one shared pool: a model whose worker dies (a native crash, an OOM kill) takes the other
+models of that pool with it until MLServer has restarted the worker (measured: about 7 s of
+500s for a healthy model). So every model of this runtime gets an inference pool of its own
+(``inference_pool_gid`` = ``runtime_mlflow:<name>``) unless its settings name one; models
+that set the same ``inference_pool_gid`` share a pool, as in MLServer.
+
+Models with an environment process of their own, and models that stream, load in MLServer's main process.
 
 Their model process already isolates them, so MLServer's worker pool would only add a
 second hop. In the main process the model's readiness is the one MLServer reports (a
@@ -17,7 +26,7 @@ import logging
 import warnings
 
 from mlserver.context import model_name_var
-from mlserver.settings import ModelSettings
+from mlserver.settings import ModelParameters, ModelSettings
 
 _placed: set[str] = set()
 _DEPRECATION = "DEPRECATED!! The `parallel_workers` setting at the model-level"
@@ -29,6 +38,14 @@ class _QuietPlacement(logging.Filter):
 
 
 _filter = _QuietPlacement()
+
+
+def own_pool(settings: ModelSettings) -> None:
+    """Give the model an MLServer inference pool of its own, unless its settings name one."""
+    if settings.parameters is None:
+        settings.parameters = ModelParameters()
+    if not settings.parameters.inference_pool_gid:
+        settings.parameters.inference_pool_gid = f"runtime_mlflow:{settings.name}"
 
 
 def load_in_main_process(settings: ModelSettings) -> None:

@@ -37,7 +37,7 @@ from .lean import Proven
 from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors
 from .outputs import encode_outputs
 from .params import to_mlflow_params
-from .placement import load_in_main_process
+from .placement import load_in_main_process, own_pool
 from .protocols import ProtocolRequest, Reply, Served, answer
 from .settings import RuntimeSettings
 from .streaming import chunks, streamable, streamable_folder
@@ -70,6 +70,8 @@ class MLflowRuntime(MLModel):
         self._dispatcher = Dispatcher()
         if self._placed_in_main_process():
             load_in_main_process(self.settings)
+        else:
+            own_pool(self.settings)
 
     def _placed_in_main_process(self) -> bool:
         """Models with their own process, and models that stream (MLServer's workers cannot)."""

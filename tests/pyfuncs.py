@@ -146,3 +146,15 @@ class BatchProbe(mlflow.pyfunc.PythonModel):
         scale = (params or {}).get("scale", 1.0)
         x = model_input["x"].to_numpy()
         return pd.DataFrame({"scaled": x * scale, "batch_rows": np.full(len(x), len(x), dtype=np.int64)})
+
+
+class Crasher(mlflow.pyfunc.PythonModel):
+    """Ends its own process (as a native crash would) when ``x`` is 666; else echoes ``x``."""
+
+    def predict(self, context, model_input, params=None):
+        import os
+
+        x = model_input["x"].to_numpy()
+        if (x == 666).any():
+            os._exit(3)
+        return x

@@ -4,7 +4,8 @@ MLServer 1.7.1 has no public hook for a runtime in its main process (the runtime
 live in a worker). Its model registry calls ``RESTServer.add_custom_handlers`` for every
 model it loads, in the main process and before ``load_batching``; :func:`install` wraps that
 method (once) so that, for a model of this runtime, it first adds the protocol routes to the
-app and then takes adaptive batching over from MLServer (see :mod:`runtime_mlflow.batching`).
+app, then takes adaptive batching over from MLServer (see :mod:`runtime_mlflow.batching`),
+then freezes the main process's heap (see :mod:`runtime_mlflow.heap`).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ def install() -> None:
         return
 
     async def add_custom_handlers(self: RESTServer, model: MLModel) -> MLModel:
+        from .. import heap
         from ..batching import take_over
         from ..protocols import routes
 
         if routes.is_ours(model):
             routes.install(self._app, self._data_plane)  # private: the FastAPI app and its data plane
             take_over(model)
+            heap.settle()
         return await original(self, model)
 
     setattr(add_custom_handlers, _HOOKED, True)

@@ -1,0 +1,50 @@
+"""A model whose worker process dies does not fail the requests of another model."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import mlflow.pyfunc
+from mlflow.models import ModelSignature
+from mlflow.types.schema import ColSpec, Schema
+from mlserver_process import Server, write_model_settings
+
+import pyfuncs
+
+X = {"name": "x", "shape": [1], "datatype": "FP64"}
+
+
+def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs):
+    crasher = tmp_path / "crasher-model"
+    mlflow.pyfunc.save_model(str(crasher), python_model=pyfuncs.Crasher(), code_paths=[pyfuncs.__file__],
+                             signature=ModelSignature(Schema([ColSpec("double", "x")])))
+    repo = tmp_path / "repo"
+    write_model_settings(repo, "crasher", str(crasher))
+    write_model_settings(repo, "picky", str(model_dirs["picky"]))
+    server = Server(repo, tmp_path / "mlserver.log")  # MLServer's default: one worker
+    try:
+        for name in ("crasher", "picky"):
+            assert server.load(name).status_code == 200, server.log.read_text()[-3000:]
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def call_healthy() -> None:
+            while not stop.is_set():
+                statuses.append(server.infer("picky", {"inputs": [{**X, "data": [2.0]}]}).status_code)
+
+        caller = threading.Thread(target=call_healthy)
+        caller.start()
+        time.sleep(0.5)
+        died = server.infer("crasher", {"inputs": [{**X, "data": [666.0]}]})
+        assert died.status_code >= 500
+        time.sleep(10)  # MLServer restarts the dead worker meanwhile
+        stop.set()
+        caller.join()
+        assert statuses and set(statuses) == {200}, f"the healthy model answered {sorted(set(statuses))}"
+        deadline = time.monotonic() + 60
+        while server.infer("crasher", {"inputs": [{**X, "data": [1.0]}]}).status_code != 200:
+            assert time.monotonic() < deadline, "the crashed model never came back"
+            time.sleep(0.5)
+    finally:
+        server.stop()
