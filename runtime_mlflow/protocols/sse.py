@@ -19,11 +19,10 @@ from mlserver.handlers import DataPlane
 from mlserver.logging import logger
 from mlserver.rest.responses import ServerSentEvent
 from mlserver.types import InferenceRequest, InferenceResponse
-from mlserver.utils import insert_headers
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .v2 import NotARequest, error, parse_request
+from .v2 import NotARequest, error, read
 
 PATHS = ("/infer_stream", "/generate_stream")
 
@@ -31,13 +30,10 @@ PATHS = ("/infer_stream", "/generate_stream")
 def infer_stream(data_plane: DataPlane) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            payload = parse_request(await request.body())
+            payload, name, version = await read(request)
         except NotARequest as exc:
             return error(422, str(exc))
-        insert_headers(payload, dict(request.headers))
-        stream = data_plane.infer_stream(
-            _once(payload), request.path_params["model_name"], request.path_params.get("model_version")
-        )
+        stream = data_plane.infer_stream(_once(payload), name, version)
         # One task reads the whole stream: MLServer's data plane sets context variables
         # when the stream starts and resets them when it ends, in the same context.
         handoff: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=1)

@@ -52,6 +52,15 @@ def _kind(value: object) -> str:
         type(value), "JSON number")
 
 
+async def read(request: Request) -> tuple[InferenceRequest, str, str | None]:
+    """The V2 request in ``request``'s body, with its HTTP headers in ``parameters.headers``
+    (as MLServer's routes do), and the model name and version of the path; NotARequest if the
+    body is not a V2 request."""
+    payload = parse_request(await request.body())
+    insert_headers(payload, dict(request.headers))
+    return payload, request.path_params["model_name"], request.path_params.get("model_version")
+
+
 def error(status: int, message: str) -> Response:
     return JSONResponse({"error": message}, status)
 
@@ -59,14 +68,11 @@ def error(status: int, message: str) -> Response:
 def infer(data_plane: DataPlane) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            payload = parse_request(await request.body())
+            payload, name, version = await read(request)
         except NotARequest as exc:
             return error(422, str(exc))
-        insert_headers(payload, dict(request.headers))
         try:
-            response = await data_plane.infer(
-                payload, request.path_params["model_name"], request.path_params.get("model_version")
-            )
+            response = await data_plane.infer(payload, name, version)
         except MLServerError as exc:
             return error(exc.status_code, str(exc))
         headers = extract_headers(response)
