@@ -8,7 +8,7 @@ its own), each with MLServer's default settings and again with ``parallel_worker
 plus ``mlflow models serve`` for ``/invocations``. All servers run at once; every round
 loads each of them in turn with the same payloads (interleaved, so drift on this noisy
 machine hits both sides alike). Prints a markdown table of medians over rounds and the
-ratio ours/theirs. ``--null`` serves this runtime on both sides instead, to show the spread
+ratio ours/theirs; ``/invocations`` is also timed against ``mlflow models serve``. ``--null`` serves this runtime on both sides instead, to show the spread
 that a real difference must exceed. Speed is never asserted in tests; CI does not run this.
 """
 
@@ -35,6 +35,7 @@ import loadgen  # noqa: E402
 import reference  # noqa: E402
 from inprocess import rows, v2_body  # noqa: E402
 from mlserver_process import free_ports, stop_process  # noqa: E402
+from services import mlflow_serve  # noqa: E402
 
 MODEL = ROOT / "examples" / "wine" / "model"
 OURS = "runtime_mlflow.MLflowRuntime"
@@ -191,6 +192,29 @@ def run(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
     return rows_out
 
 
+def against_mlflow(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
+    """``/invocations`` of ``mlflow models serve`` beside this runtime's (MLServer's defaults)."""
+    name = "REST /invocations batch 1, 8 connections · theirs: mlflow models serve"
+    samples: dict[tuple[str, int], list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        bodies = write_bodies(workdir)
+        mlflow_server = mlflow_serve(MODEL, workdir)
+        ours = Served("ours vs mlflow", Path(sys.executable).parent, OURS, workdir)
+        try:
+            urls = [f"{mlflow_server.url}/invocations", f"{ours.url}/invocations"]
+            for round_ in range(args.rounds):
+                for index in ((0, 1) if round_ % 2 == 0 else (1, 0)):
+                    result = loadgen.wrk(urls[index], bodies["invocations-1"], 8, args.seconds)
+                    for key in ("rps", "p99"):
+                        samples.setdefault((key, index), []).append(result[key])
+        finally:
+            ours.stop()
+            mlflow_server.stop()
+    return [(name, f"MLServer defaults · {key}", statistics.median(samples[(key, 0)]),
+             statistics.median(samples[(key, 1)])) for key in ("rps", "p99")]
+
+
 def in_process(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
     theirs_bin = Path(sys.executable).parent if args.null else reference.ensure(args.reference_env)
     script = str(HERE / "inprocess.py")
@@ -239,15 +263,17 @@ def main() -> None:
     parser.add_argument("--inprocess-rounds", type=int, default=500)
     parser.add_argument("--null", action="store_true", help="this runtime on both sides (the noise floor)")
     parser.add_argument("--reference-env", type=Path, default=reference.DEFAULT)
-    parser.add_argument("--only", choices=["serving", "in-process"], help="run one part")
+    parser.add_argument("--only", choices=["in-process", "serving", "mlflow"], help="run one part")
     args = parser.parse_args()
     if not (MODEL / "MLmodel").exists():
         sys.exit("examples/wine/model is missing: run `make model` first")
     results = []
-    if args.only != "serving":
+    if args.only in (None, "in-process"):
         results += in_process(args)
-    if args.only != "in-process":
+    if args.only in (None, "serving"):
         results += run(args)
+    if args.only in (None, "mlflow") and not args.null:
+        results += against_mlflow(args)
     print(table(results, args.null))
 
 
