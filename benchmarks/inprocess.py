@@ -3,8 +3,12 @@
     PYTHON benchmarks/inprocess.py IMPLEMENTATION MODEL_DIR [--rounds N]
 
 Run by each side's own interpreter (this runtime's, and mlserver-mlflow's in its own
-virtualenv) so that both do exactly the steps MLServer's REST handler does around the
-runtime: parse and validate the body, ``await model.predict``, dump the response to JSON.
+virtualenv), each doing the steps its server's V2 route does around the runtime: parse and
+validate the body, ``await model.predict``, dump the response to JSON. This runtime's route
+parses with :func:`runtime_mlflow.protocols.v2_body.parse_request`. For mlserver-mlflow the
+body is parsed with orjson and pydantic, which is less than MLServer's route does (it
+parses with the standard library's ``json``, and FastAPI validates the response again):
+its figure is a lower bound.
 With ``--floor`` it also times the model alone (native predict on an array, ``pyfunc.predict``).
 Prints one JSON object of medians in milliseconds.
 """
@@ -56,19 +60,28 @@ async def _median_ms(call: Callable[[], Any], rounds: int) -> float:
     return statistics.median(samples) * 1000
 
 
+def request_parser(implementation: str) -> Callable[[bytes], InferenceRequest]:
+    if implementation.startswith("runtime_mlflow."):
+        from runtime_mlflow.protocols.v2_body import parse_request
+
+        return parse_request
+    return lambda body: InferenceRequest.model_validate(orjson.loads(body))
+
+
 async def measure(implementation: str, model: str, rounds: int, floor: bool) -> dict[str, float]:
     module, _, name = implementation.rpartition(".")
     runtime_class = getattr(importlib.import_module(module), name)
     runtime = runtime_class(ModelSettings(name="wine", implementation=runtime_class,
                                           parameters=ModelParameters(uri=model)))
     await runtime.load()
+    parse = request_parser(implementation)
     results = {}
     for label, count in SIZES.items():
         frame = rows(count)
         body = orjson.dumps(v2_body(frame))
 
         async def once() -> bytes:
-            response = await runtime.predict(InferenceRequest.model_validate(orjson.loads(body)))
+            response = await runtime.predict(parse(body))
             return encode_to_json_bytes(response.model_dump())
 
         n = rounds if count == 1 else max(20, rounds // 20)

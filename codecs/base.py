@@ -78,6 +78,8 @@ def element_count(shape: Iterable[int]) -> int:
 def flat_elements(tensor: RequestInput) -> list[Any]:
     """The tensor's data as one flat list, whether it arrived flat or nested."""
     data = tensor.data.root
+    if isinstance(data, np.ndarray):  # a large request's numbers (see protocols.v2_body)
+        return data.ravel().tolist()
     if not isinstance(data, list):
         return [data]
     if data and isinstance(data[0], list):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
-from mlserver.types import InferenceRequest, InferenceResponse
+from mlserver.types import InferenceRequest, InferenceResponse, TensorData
 
 from runtime_mlflow.batching import ParamsBatcher, _kind, _merge, _split
 
@@ -33,6 +34,15 @@ def test_merge_concatenates_rows_and_split_cuts_them_back():
     parts = _split(response, [(r, r.inputs[0].shape[0], None) for r in requests])
     assert [p.outputs[0].data.root for p in parts] == [[0.0], [1.0, 2.0, 3.0]]
     assert [p.outputs[0].shape for p in parts] == [[1], [3]]
+
+
+def test_merge_takes_a_large_requests_array_beside_lists():
+    """A large body's data arrives as an array (protocols.v2_body); its rows merge in order."""
+    large = request(2)
+    large.inputs[0].data = TensorData.model_construct(root=np.array([[5.0, 5.0], [6.0, 6.0]]))
+    merged = _merge([request(1), large])
+    assert merged.inputs[0].shape == [3, 2]
+    assert merged.inputs[0].data.root == [0.0, 0.0, 5.0, 5.0, 6.0, 6.0]
 
 
 @pytest.mark.parametrize("output", [

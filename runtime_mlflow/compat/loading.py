@@ -30,7 +30,8 @@ def install() -> None:
         from ..protocols import routes
 
         if routes.is_ours(model):
-            routes.install(self._app, self._data_plane)  # private: the FastAPI app and its data plane
+            # private: the FastAPI app, its data plane and the server's settings
+            routes.install(self._app, self._data_plane, arrays=not self._settings.cache_enabled)
             take_over(model)
             heap.settle()
         return await original(self, model)

@@ -56,8 +56,9 @@ PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{mo
 _INSTALLED = "_runtime_mlflow_routes"
 
 
-def install(app: Any, data_plane: DataPlane) -> None:
-    """Add every protocol path to ``app``, and the infer and stream routes before MLServer's (once)."""
+def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
+    """Add every protocol path to ``app``, and the infer and stream routes before MLServer's
+    (once); ``arrays``: see :func:`.v2_body.parse_request`."""
     if getattr(app.state, _INSTALLED, False):
         return
     setattr(app.state, _INSTALLED, True)
@@ -65,7 +66,7 @@ def install(app: Any, data_plane: DataPlane) -> None:
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
             app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
-    infer, stream = v2.infer(data_plane), sse.infer_stream(data_plane)
+    infer, stream = v2.infer(data_plane, arrays), sse.infer_stream(data_plane, arrays)
     app.router.routes[:0] = [Route(prefix + path, handler, methods=["POST"])
                              for prefix in PREFIXES[1:]
                              for paths, handler in ((v2.PATHS, infer), (sse.PATHS, stream)) for path in paths]

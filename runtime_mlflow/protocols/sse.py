@@ -27,10 +27,10 @@ from .v2 import NotARequest, error, read
 PATHS = ("/infer_stream", "/generate_stream")
 
 
-def infer_stream(data_plane: DataPlane) -> Callable[[Request], Awaitable[Response]]:
+def infer_stream(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            payload, name, version = await read(request)
+            payload, name, version = await read(request, arrays)
         except NotARequest as exc:
             return error(422, str(exc))
         stream = data_plane.infer_stream(_once(payload), name, version)

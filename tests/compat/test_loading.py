@@ -21,9 +21,16 @@ def test_custom_handlers_are_added_before_mlserver_loads_batching():
     assert first < source.index("load_batching", first), "our hook must run before MLServer's batching"
 
 
-def test_the_rest_server_keeps_its_app_and_data_plane_where_the_hook_reads_them():
+def test_the_rest_server_keeps_its_app_data_plane_and_settings_where_the_hook_reads_them():
     source = inspect.getsource(RESTServer.__init__)
-    assert "self._app" in source and "self._data_plane" in source
+    assert "self._app" in source and "self._data_plane" in source and "self._settings = settings" in source
+
+
+def test_mlserver_keys_its_response_cache_by_the_requests_json():
+    """Why the hook passes ``arrays=not cache_enabled``: pydantic cannot dump an array as JSON."""
+    from mlserver.handlers import DataPlane
+
+    assert "payload.model_dump_json()" in inspect.getsource(DataPlane.infer)
 
 
 def test_the_hook_is_engaged_once():

@@ -247,3 +247,20 @@ def test_server_answers_while_a_long_prediction_runs(server, wine_rows):
         assert slow.is_alive(), "the slow prediction finished before the other answers came"
     finally:
         slow.join()
+
+
+@pytest.mark.parametrize("datatype", ["FP64", "FP32", "INT64"])
+def test_a_large_request_answers_what_pyfunc_answers(server, wine_features, model_dirs, datatype):
+    """Every wine row: a body large enough for numbers to arrive as arrays (protocols.v2_body)."""
+    rows = wine_features.round().astype("int64") if datatype == "INT64" else wine_features
+    out = outputs_by_name(server.infer("wine", seed_request(rows, datatype=datatype)))
+    # FP32 numbers for double columns are read as the doubles they are (see codecs.ndarray)
+    np.testing.assert_array_equal(out["output-0"]["data"], in_process(model_dirs, "wine", rows.astype("float64")))
+
+
+def test_a_large_tensor_request_answers_what_pyfunc_answers(server, model_dirs):
+    values = np.random.default_rng(7).normal(size=(3000, 3)).astype(np.float32)
+    body = {"inputs": [{"name": "x", "shape": [3000, 3], "datatype": "FP32", "data": values.ravel().tolist()}]}
+    out = outputs_by_name(server.infer("tensor", body))
+    np.testing.assert_array_equal(np.asarray(out["output-0"]["data"]).ravel(),
+                                  in_process(model_dirs, "tensor", values).ravel())
