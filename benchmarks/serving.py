@@ -3,8 +3,8 @@
     make bench            # or: .venv/bin/python benchmarks/serving.py [--rounds 3] [--seconds 8]
 
 Serves examples/wine/model (the seed's ElasticNet) from real ``mlserver start`` processes:
-this runtime and mlserver-mlflow 1.7.1 (installed by :mod:`reference` in a virtualenv of
-its own), each with MLServer's default settings and again with ``parallel_workers: 0``,
+this runtime and mlserver-mlflow 1.7.1, each installed by :mod:`reference` in a virtualenv
+of its own (this checkout with ``pip install .``), each with MLServer's default settings and again with ``parallel_workers: 0``,
 plus ``mlflow models serve`` for ``/invocations``. All servers run at once; every round
 loads each of them in turn with the same payloads (interleaved, so drift on this noisy
 machine hits both sides alike). Prints a markdown table of medians over rounds and the
@@ -156,7 +156,7 @@ def figures(settings_label: str) -> list:
 
 
 def run(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
-    theirs_bin = Path(sys.executable).parent if args.null else reference.ensure(args.reference_env)
+    theirs_bin = args.ours_bin if args.null else reference.ensure(args.reference_env)
     theirs_impl = OURS if args.null else THEIRS
     rows_out: list[tuple[str, str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,8 +164,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
         bodies = write_bodies(workdir)
         for settings_label, model_settings, settings in SETTINGS:
             pair = [Served(f"theirs {settings_label}", theirs_bin, theirs_impl, workdir, model_settings, **settings),
-                    Served(f"ours {settings_label}", Path(sys.executable).parent, OURS, workdir, model_settings,
-                           **settings)]
+                    Served(f"ours {settings_label}", args.ours_bin, OURS, workdir, model_settings, **settings)]
             try:
                 same_answers(pair, bodies["v2-100"])
                 rows_out += [("start to ready", settings_label + " · s", pair[0].start_seconds, pair[1].start_seconds),
@@ -200,7 +199,7 @@ def against_mlflow(args: argparse.Namespace) -> list[tuple[str, str, float, floa
         workdir = Path(tmp)
         bodies = write_bodies(workdir)
         mlflow_server = mlflow_serve(MODEL, workdir)
-        ours = Served("ours vs mlflow", Path(sys.executable).parent, OURS, workdir)
+        ours = Served("ours vs mlflow", args.ours_bin, OURS, workdir)
         try:
             urls = [f"{mlflow_server.url}/invocations", f"{ours.url}/invocations"]
             for round_ in range(args.rounds):
@@ -216,7 +215,7 @@ def against_mlflow(args: argparse.Namespace) -> list[tuple[str, str, float, floa
 
 
 def in_process(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
-    theirs_bin = Path(sys.executable).parent if args.null else reference.ensure(args.reference_env)
+    theirs_bin = args.ours_bin if args.null else reference.ensure(args.reference_env)
     script = str(HERE / "inprocess.py")
 
     def measure(python: Path, implementation: str, floor: bool) -> dict[str, float]:
@@ -227,7 +226,7 @@ def in_process(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
     samples: dict[tuple[str, int], list[float]] = {}
     for round_ in range(args.rounds):
         for index, (python, implementation) in enumerate(((theirs_bin / "python", OURS if args.null else THEIRS),
-                                                          (Path(sys.executable), OURS))):
+                                                          (args.ours_bin / "python", OURS))):
             for key, value in measure(python, implementation, floor=index == 1).items():
                 samples.setdefault((key, index), []).append(value)
     out = []
@@ -264,7 +263,10 @@ def main() -> None:
     parser.add_argument("--null", action="store_true", help="this runtime on both sides (the noise floor)")
     parser.add_argument("--reference-env", type=Path, default=reference.DEFAULT)
     parser.add_argument("--only", choices=["in-process", "serving", "mlflow"], help="run one part")
+    parser.add_argument("--ours-from-dev", action="store_true",
+                        help="serve this runtime from the development virtualenv (quicker; test extras loaded)")
     args = parser.parse_args()
+    args.ours_bin = Path(sys.executable).parent if args.ours_from_dev else reference.ours()
     if not (MODEL / "MLmodel").exists():
         sys.exit("examples/wine/model is missing: run `make model` first")
     results = []

@@ -1,11 +1,13 @@
-"""Where MLServer puts a model of this runtime: its own worker pool, or MLServer's main process.
+"""Where MLServer puts a model of this runtime: a worker of its own, or MLServer's main process.
 
 With ``parallel_workers`` > 0 MLServer runs models in worker processes, by default all in
 one shared pool: a model whose worker dies (a native crash, an OOM kill) takes the other
 models of that pool with it until MLServer has restarted the worker (measured: about 7 s of
-500s for a healthy model). So every model of this runtime gets an inference pool of its own
-(``inference_pool_gid`` = ``runtime_mlflow:<name>``) unless its settings name one; models
-that set the same ``inference_pool_gid`` share a pool, as in MLServer.
+500s for a healthy model). So no two models of this runtime share a worker. The first one
+MLServer loads goes to MLServer's default pool, whose workers start with the server and
+would otherwise stay idle (about 170 MB each); every later one gets an inference pool of
+its own (``inference_pool_gid`` = ``runtime_mlflow:<name>``). Models whose settings name an
+``inference_pool_gid`` go where they say; models naming the same one share it, as in MLServer.
 
 Models with an environment process of their own, and models that stream, load in MLServer's main process.
 
@@ -29,6 +31,7 @@ from mlserver.context import model_name_var
 from mlserver.settings import ModelParameters, ModelSettings
 
 _placed: set[str] = set()
+_in_default_pool: str | None = None  # the model of this runtime that MLServer's default pool holds
 _DEPRECATION = "DEPRECATED!! The `parallel_workers` setting at the model-level"
 
 
@@ -41,11 +44,17 @@ _filter = _QuietPlacement()
 
 
 def own_pool(settings: ModelSettings) -> None:
-    """Give the model an MLServer inference pool of its own, unless its settings name one."""
+    """Give the model a worker no other model of this runtime uses, unless its settings name a pool:
+    MLServer's default pool for the first model (and its later versions), a pool of its own after."""
+    global _in_default_pool
     if settings.parameters is None:
         settings.parameters = ModelParameters()
-    if not settings.parameters.inference_pool_gid:
-        settings.parameters.inference_pool_gid = f"runtime_mlflow:{settings.name}"
+    if settings.parameters.inference_pool_gid:
+        return
+    if _in_default_pool in (None, settings.name):
+        _in_default_pool = settings.name
+        return
+    settings.parameters.inference_pool_gid = f"runtime_mlflow:{settings.name}"
 
 
 def load_in_main_process(settings: ModelSettings) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import mlflow
-import mlflow.pyfunc
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import ModelSignature
 from mlflow.pyfunc import PyFuncModel
@@ -18,7 +17,7 @@ from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelRes
 
 from . import grpc_stream, heap
 from .codecs import registry
-from .compat import loading
+from .compat import load, loading
 from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
 from .environments import Choice, choose, prepare
@@ -124,7 +123,7 @@ class MLflowRuntime(MLModel):
 
     async def _load_here(self, path: Path) -> PyFuncModel:
         try:
-            return await asyncio.to_thread(mlflow.pyfunc.load_model, str(path))
+            return await asyncio.to_thread(load.load_model, path)
         except Exception as exc:
             raise ModelLoadError(
                 f"model {self.name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"

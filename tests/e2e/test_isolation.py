@@ -6,6 +6,7 @@ import threading
 import time
 
 import mlflow.pyfunc
+import pytest
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 from mlserver_process import Server, write_model_settings
@@ -15,7 +16,11 @@ import pyfuncs
 X = {"name": "x", "shape": [1], "datatype": "FP64"}
 
 
-def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs):
+# The first model of the runtime takes MLServer's default pool, a later one a pool of its
+# own (runtime_mlflow.placement): the dying model is tried in each.
+@pytest.mark.parametrize("order", [("crasher", "picky"), ("picky", "crasher")], ids=["dies-in-default-pool",
+                                                                                     "dies-in-own-pool"])
+def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order):
     crasher = tmp_path / "crasher-model"
     mlflow.pyfunc.save_model(str(crasher), python_model=pyfuncs.Crasher(), code_paths=[pyfuncs.__file__],
                              signature=ModelSignature(Schema([ColSpec("double", "x")])))
@@ -24,7 +29,7 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs):
     write_model_settings(repo, "picky", str(model_dirs["picky"]))
     server = Server(repo, tmp_path / "mlserver.log")  # MLServer's default: one worker
     try:
-        for name in ("crasher", "picky"):
+        for name in order:
             assert server.load(name).status_code == 200, server.log.read_text()[-3000:]
         statuses: list[int] = []
         stop = threading.Event()
