@@ -66,6 +66,7 @@ class Served:
         self.start_seconds = self._wait_ready(started)
         time.sleep(2)  # let start-up work settle before reading memory
         self.idle_rss_mb = tree_rss_mb(self.process.pid)
+        self.idle_anon_mb = tree_rss_mb(self.process.pid, "RssAnon:")
 
     def _wait_ready(self, started: float) -> float:
         with httpx.Client(base_url=self.url, timeout=5) as client:
@@ -85,14 +86,18 @@ class Served:
         self.log.close()
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB (from /proc)."""
+def tree_rss_mb(pid: int, field: str = "VmRSS:") -> float:
+    """Resident memory of ``pid`` and all its descendants, in MB (from /proc).
+
+    ``VmRSS`` includes the pages of shared libraries a process has mapped, which depends on
+    what the page cache holds (measured: pyarrow's mapped pages doubled in a virtualenv
+    installed a minute before); ``RssAnon`` is the process's own memory only."""
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
             with open(f"/proc/{current}/status") as status:
-                total += next(int(ln.split()[1]) for ln in status if ln.startswith("VmRSS:"))
+                total += next(int(ln.split()[1]) for ln in status if ln.startswith(field))
             with open(f"/proc/{current}/task/{current}/children") as children:
                 todo.extend(int(c) for c in children.read().split())
         except (FileNotFoundError, StopIteration, ProcessLookupError):
@@ -168,7 +173,9 @@ def run(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
             try:
                 same_answers(pair, bodies["v2-100"])
                 rows_out += [("start to ready", settings_label + " · s", pair[0].start_seconds, pair[1].start_seconds),
-                             ("idle RSS", settings_label + " · MB", pair[0].idle_rss_mb, pair[1].idle_rss_mb)]
+                             ("idle RSS", settings_label + " · MB", pair[0].idle_rss_mb, pair[1].idle_rss_mb),
+                             ("idle RSS, anonymous only", settings_label + " · MB", pair[0].idle_anon_mb,
+                              pair[1].idle_anon_mb)]
                 samples: dict[tuple[str, str, int], list[float]] = {}
                 for round_ in range(args.rounds):
                     for name, keys, measure in figures(settings_label):

@@ -6,22 +6,30 @@ import asyncio
 import contextvars
 import threading
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
-from mlflow.models import Model
+import yaml
+
+if TYPE_CHECKING:
+    from mlflow.models import Model
 
 
 def streamable(metadata: Model) -> bool:
     """Whether the model has ``predict_stream`` (MLflow records it in the pyfunc flavor)."""
-    return bool(metadata.flavors.get("python_function", {}).get("streamable", False))
+    return _streamable(metadata.flavors)
 
 
 def streamable_folder(path: Path) -> bool:
-    """``streamable`` for a local model folder; False when its MLmodel cannot be read."""
+    """``streamable`` for a local model folder, read without importing MLflow (MLServer's
+    main process asks before placing a model); False when its MLmodel cannot be read."""
     try:
-        return streamable(Model.load(str(path)))
+        return _streamable(yaml.safe_load((path / "MLmodel").read_text()).get("flavors") or {})
     except Exception:
         return False
+
+
+def _streamable(flavors: dict[str, Any]) -> bool:
+    return bool((flavors.get("python_function") or {}).get("streamable", False))
 
 
 async def chunks(start: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
 from mlserver.settings import ModelSettings
 
 from .errors import ModelLoadError
 
 SUPPORTED = "a local path, file:, s3://, gs://, http(s)://, runs:/, models:/ or mlflow-artifacts:/"
+REMOTE_SCHEMES = ("s3", "gs", "http", "https", "runs", "models", "mlflow-artifacts")
+"""The schemes :mod:`runtime_mlflow.sources` downloads from."""
+
+
+def is_remote(uri: str | None) -> bool:
+    return bool(uri) and urlsplit(uri).scheme in REMOTE_SCHEMES
 
 
 def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:

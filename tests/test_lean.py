@@ -148,7 +148,7 @@ def test_answers_are_bit_identical_to_pyfunc_predict(name, sklearn_models):
                                               parameters=ModelParameters(uri=str(path))))
         await runtime.load()
         request = _request(rows, names)
-        decoded, _ = runtime._decode(request)
+        decoded, _ = runtime._loaded.decode(request)
         return decoded, await runtime.predict(request)
 
     decoded, response = asyncio.run(go())

@@ -90,3 +90,22 @@ def test_xtype_ndarray_stacks_inputs_for_a_signatureless_model(run, model_dirs, 
 
     expected = mlflow.pyfunc.load_model(str(model_dirs["nosig"])).predict(rows.to_numpy())
     np.testing.assert_array_equal(run(go()).outputs[0].data.root, expected)
+
+
+def test_mlservers_main_process_imports_no_mlflow_for_a_model_in_a_worker(tmp_path):
+    """MLServer imports the runtime class (and, through the load hook, the routes, batching
+    and heap modules) in its main process; the model itself loads in a worker."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import runtime_mlflow.runtime, runtime_mlflow.protocols.routes, runtime_mlflow.batching, "
+            "runtime_mlflow.heap; print(sorted(m for m in sys.modules if m.split('.')[0] == 'mlflow'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip() == "[]"
+
+
+def test_an_unloaded_runtime_says_so(run, model_dirs):
+    runtime = MLflowRuntime(ModelSettings(name="m", implementation=MLflowRuntime,
+                                          parameters=ModelParameters(uri=str(model_dirs["scaler"]))))
+    with pytest.raises(PredictionError, match="not loaded"):
+        run(runtime.predict(request(X)))

@@ -8,12 +8,12 @@
   ``/v2/models/<name>[/versions/<version>]``, and finds the model each request is for.
 
 The protocol modules run where the model lives (MLServer's main process or one of its
-workers) and answer a :class:`.reply.Reply`; the routes run in the main process.
+workers) and answer a :class:`.reply.Reply`; the routes run in the main process, which
+imports no MLflow when its models run in workers.
 """
 
 from __future__ import annotations
 
-from . import scoring, seldon
 from .reply import Reply
 from .served import ProtocolRequest, Served
 
@@ -22,6 +22,8 @@ __all__ = ["ProtocolRequest", "Reply", "Served", "answer"]
 
 def answer(served: Served, kind: str, request: ProtocolRequest) -> Reply:
     """Answer one protocol request for ``served`` (blocking: run it in a thread)."""
+    from . import scoring, seldon  # they import MLflow: only where the model lives
+
     if kind == "invocations":
         return scoring.invocations(served, request)
     if kind == "version":

@@ -1,10 +1,21 @@
-"""What a protocol answers: status, body and media type, plain enough to cross processes."""
+"""What a protocol answers: status, body and media type, plain enough to cross processes;
+and the error shapes of MLflow's protocol and Seldon's.
+
+This module imports no MLflow: the routes that use it run in MLServer's main process,
+which does not import MLflow when its models run in workers.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
+
+SCORING_TIMEOUT_BODY = b"Request processing time exceeded limit"
+"""MLflow's 504 body when MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT runs out."""
+
+_SELDON_REASONS = {400: "MICROSERVICE_BAD_DATA", 404: "MICROSERVICE_NOT_FOUND", 503: "MICROSERVICE_UNAVAILABLE"}
 
 
 @dataclass(frozen=True)
@@ -16,3 +27,20 @@ class Reply:
     @classmethod
     def json(cls, status: int, value: Any) -> Reply:
         return cls(status, json.dumps(value, allow_nan=False).encode(), "application/json")
+
+
+def scoring_error(status: int, error_code: str, message: str) -> Reply:
+    """An error in MLflow's shape."""
+    return Reply.json(status, {"error_code": error_code, "message": message})
+
+
+def seldon_error(status: int, info: str) -> Reply:
+    """An error in Seldon's shape (a SeldonMessage status)."""
+    reason = _SELDON_REASONS.get(status, "MICROSERVICE_INTERNAL_ERROR")
+    return Reply.json(status, {"status": {"status": 1, "info": info, "code": -1, "reason": reason}})
+
+
+def scoring_timeout() -> float:
+    """``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` (seconds, 60 by default) as MLflow reads it,
+    without importing MLflow."""
+    return int(os.environ.get("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", "60"))

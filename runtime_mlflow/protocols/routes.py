@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Awaitable, Callable
 
-from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
 from mlserver.errors import ModelNotFound
 from mlserver.handlers import DataPlane
 from mlserver.logging import logger
@@ -35,8 +34,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import unavailable
-from . import scoring, seldon, sse, v2
-from .reply import Reply
+from . import sse, v2
+from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_error, scoring_timeout, seldon_error
 from .served import ProtocolRequest
 
 PATHS: list[tuple[str, str, str]] = [
@@ -114,11 +113,11 @@ class Routes:
         ))
         try:
             if kind == "invocations":
-                reply = await asyncio.wait_for(call, MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get())
+                reply = await asyncio.wait_for(call, scoring_timeout())
             else:
                 reply = await call
         except (asyncio.TimeoutError, TimeoutError):
-            return Response(scoring.TIMEOUT_BODY, 504, media_type="application/json")  # what MLflow answers
+            return Response(SCORING_TIMEOUT_BODY, 504, media_type="application/json")  # what MLflow answers
         except Exception as exc:
             logger.exception("Model %r: %s failed", model.name, request.url.path)
             return _response(protocol.reply(500, f"model {model.name!r} could not answer: {type(exc).__name__}: {exc}"))
@@ -156,9 +155,9 @@ class _Errors:
 
     def reply(self, status: int, message: str) -> Reply:
         if self._seldon:
-            return seldon.error(status, message)
+            return seldon_error(status, message)
         code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 503: "TEMPORARILY_UNAVAILABLE"}
-        return scoring.error(status, code.get(status, "INTERNAL_ERROR"), message)
+        return scoring_error(status, code.get(status, "INTERNAL_ERROR"), message)
 
 
 async def _call(model: MLModel, kind: str, request: ProtocolRequest) -> Reply:

@@ -24,11 +24,8 @@ from mlserver.logging import logger
 from ..environments.process import RemoteError
 from ..errors import ModelUnavailable
 from .reply import Reply
+from .reply import scoring_error as error
 from .served import ProtocolRequest, Served
-
-TIMEOUT_BODY = b"Request processing time exceeded limit"
-"""MLflow's 504 body when MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT runs out."""
-
 
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
     model = _Scored(served)
@@ -45,11 +42,6 @@ def invocations(served: Served, request: ProtocolRequest) -> Reply:
             logger.warning("Model %r: /invocations answered %s:\n%s", served.name, exc.error_code, trace)
         return Reply.json(exc.get_http_status_code(), body)
     return Reply(result.status, result.response.encode(), result.mimetype)
-
-
-def error(status: int, error_code: str, message: str) -> Reply:
-    """An error in MLflow's shape."""
-    return Reply.json(status, {"error_code": error_code, "message": message})
 
 
 class _Scored:

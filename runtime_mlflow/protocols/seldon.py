@@ -41,10 +41,10 @@ from mlflow.utils.proto_json_utils import dataframe_from_parsed_json, parse_tf_s
 
 from ..errors import ClientError, RuntimeMLflowError
 from .reply import Reply
+from .reply import seldon_error as error
 from .served import ProtocolRequest, Served
 
 KINDS = ("data", "jsonData", "strData", "binData")
-_REASONS = {400: "MICROSERVICE_BAD_DATA", 404: "MICROSERVICE_NOT_FOUND", 503: "MICROSERVICE_UNAVAILABLE"}
 
 
 class BadData(ClientError):
@@ -80,11 +80,6 @@ def metadata(served: Served) -> Reply:
         "inputs": _schema_metadata(served.input_schema),
         "outputs": _schema_metadata(served.output_schema),
     })
-
-
-def error(status: int, info: str) -> Reply:
-    reason = _REASONS.get(status, "MICROSERVICE_INTERNAL_ERROR")
-    return Reply.json(status, {"status": {"status": 1, "info": info, "code": -1, "reason": reason}})
 
 
 def read(request: ProtocolRequest) -> Message:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from mlflow.types.schema import Schema
+if TYPE_CHECKING:
+    from mlflow.types.schema import Schema
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,6 @@ logger = logging.getLogger("mlserver.runtime_mlflow")
 ATTEMPTS = 3
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines while a download runs."""
-REMOTE_SCHEMES = ("s3", "gs", "http", "https", "runs", "models", "mlflow-artifacts")
 
 T = TypeVar("T")
 
@@ -45,10 +44,6 @@ class Fetched:
     path: Path
     described: dict[str, str] = field(default_factory=dict)
     """What is served, for metadata: ``source_uri`` (redacted), and the registry version or run id."""
-
-
-def is_remote(uri: str | None) -> bool:
-    return bool(uri) and urlsplit(uri).scheme in REMOTE_SCHEMES
 
 
 def fetch(name: str, uri: str, root: Path) -> Fetched:

@@ -13,6 +13,7 @@ from runtime_mlflow.environments.extract import UnsafeArchive
 from runtime_mlflow.errors import ModelLoadError
 from runtime_mlflow.sources import archives, buckets, redact
 from runtime_mlflow.sources.buckets import SourceRefused
+from runtime_mlflow.uri import is_remote
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,7 @@ def test_credential_values_are_replaced_in_any_text(monkeypatch):
     ],
 )
 def test_which_uris_are_remote_and_which_are_archives(uri, remote, archive):
-    assert sources.is_remote(uri) is remote
+    assert is_remote(uri) is remote
     assert (uri is not None and archives.is_archive(uri)) is archive
 
 

@@ -1,0 +1,230 @@
+"""A loaded MLflow model as the runtime serves it: decode, predict, encode, protocols.
+
+Everything here may import MLflow; :mod:`.runtime` imports this module only in
+:meth:`MLflowRuntime.load`, in the process where the model lives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import mlflow
+from mlflow.exceptions import MlflowException
+from mlflow.models.signature import ModelSignature
+from mlflow.pyfunc import PyFuncModel
+from mlserver import MLModel
+from mlserver.logging import logger
+from mlserver.types import InferenceRequest, InferenceResponse, Parameters
+
+from . import heap
+from .codecs import registry
+from .compat import load as loading_model
+from .compat.pyfunc import DirectPredict, direct_predict
+from .dispatch import Dispatcher
+from .environments import choose, prepare
+from .environments.cache import cache_root
+from .environments.process import RemoteError
+from .environments.supervisor import RemoteModel, Supervisor
+from .errors import (
+    CodecError,
+    ModelInputError,
+    ModelLoadError,
+    PredictionError,
+    RuntimeMLflowError,
+)
+from .inputs import InputPlan, decode_request
+from .lean import Proven
+from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors
+from .outputs import encode_outputs
+from .params import to_mlflow_params
+from .protocols import ProtocolRequest, Reply, Served, answer
+from .settings import RuntimeSettings
+from .sources import fetch
+from .streaming import chunks, streamable
+from .uri import is_remote, resolve_model_path, settings_folder
+
+# MLflow error codes that mean the input or params did not fit the model's schema.
+_CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
+# Exceptions a model raises about the input it was given (MLflow's scoring server answers 400).
+_INPUT_EXCEPTIONS = (ValueError, TypeError, KeyError)
+
+
+async def load(runtime: MLModel) -> Loaded:
+    """Load ``runtime``'s model (here, or in its environment's process), and set the
+    runtime's inputs and outputs from its signature unless model-settings.json lists them."""
+    name = runtime.name
+    try:
+        registry.load_entry_points()
+    except CodecError as exc:
+        raise ModelLoadError(f"model {name!r}: {exc}") from exc
+    settings = RuntimeSettings.from_model_settings(runtime.settings)
+    root = cache_root(settings.cache_dir, settings_folder(runtime.settings))
+    if is_remote(settings.uri):
+        fetched = await asyncio.to_thread(fetch, name, settings.uri, root)
+        path, source = fetched.path, fetched.described
+    else:
+        path, source = resolve_model_path(runtime.settings, settings.uri), {}
+    choice = choose(runtime.settings, settings.environment, path)
+    supervisor = None
+    if choice.own_process:
+        env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
+        supervisor = Supervisor(name, env, path, lambda ready: setattr(runtime, "ready", ready))
+        await supervisor.start()
+        model: Any = RemoteModel(supervisor, path)
+    else:
+        model = await _load_here(name, path)
+    signature: ModelSignature | None = model.metadata.signature
+    _sync_metadata(runtime, signature)
+    loaded = Loaded(runtime, model, settings, signature, source, supervisor)
+    heap.settle()
+    logger.info("Loaded MLflow model %r from %s", name, source.get("source_uri", path))
+    return loaded
+
+
+async def _load_here(name: str, path: Path) -> PyFuncModel:
+    try:
+        return await asyncio.to_thread(loading_model.load_model, path)
+    except Exception as exc:
+        raise ModelLoadError(
+            f"model {name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _sync_metadata(runtime: MLModel, signature: ModelSignature | None) -> None:
+    """Inputs and outputs from the signature, unless model-settings.json lists its own."""
+    if signature is None:
+        return
+    if runtime.inputs:
+        logger.info("Model %r: keeping the inputs in model-settings.json over the signature's", runtime.name)
+    else:
+        runtime.inputs = to_metadata_tensors(signature.inputs, INPUT_PREFIX)
+    if runtime.outputs:
+        logger.info("Model %r: keeping the outputs in model-settings.json over the signature's", runtime.name)
+    elif signature.outputs is not None:
+        runtime.outputs = to_metadata_tensors(signature.outputs, OUTPUT_PREFIX)
+
+
+class Loaded:
+    """One loaded model: what a request needs, compiled at load."""
+
+    def __init__(self, runtime: MLModel, model: Any, settings: RuntimeSettings, signature: ModelSignature | None,
+                 source: dict[str, str], supervisor: Supervisor | None) -> None:
+        self.name, self.version, self.outputs = runtime.name, runtime.version, runtime.outputs
+        self.model, self.source, self.supervisor = model, source, supervisor
+        self.params_schema = signature.params if signature is not None else None
+        self.streams = streamable(model.metadata)
+        self.direct: DirectPredict | None = direct_predict(model)
+        self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
+        self.content_type = settings.content_type or (
+            request_content_type(signature.inputs) if signature is not None else None
+        )
+        self.dispatcher = Dispatcher()
+        self.served = Served(
+            name=self.name,
+            version=self.version,
+            model=model,
+            predict=self.predict_input,
+            xtype=settings.content_type,
+            mlflow_version=getattr(model, "mlflow_version", mlflow.__version__),
+        )
+
+    async def unload(self) -> None:
+        if self.supervisor is not None:
+            await self.supervisor.stop()
+            self.supervisor = None
+
+    def metadata_parameters(self) -> Parameters:
+        extra = {"params": params_json(self.params_schema)} if self.params_schema is not None else {}
+        return Parameters(content_type=self.content_type, **extra, **self.source)
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        try:
+            model_input, params = self.decode(payload)
+            value = await self.dispatcher.run(_rows(payload), self.predict_input, model_input, params)
+            return self.response(payload, value, self.outputs)
+        except RuntimeMLflowError:
+            raise
+        except Exception as exc:
+            logger.exception("Model %r: unexpected error while serving a request", self.name)
+            raise PredictionError(f"model {self.name!r} could not answer: {type(exc).__name__}: {exc}") from exc
+
+    async def predict_stream(self, payloads: AsyncIterator[InferenceRequest]) -> AsyncIterator[InferenceResponse]:
+        """One response per chunk the model's ``predict_stream`` yields (one response without it)."""
+        async for payload in payloads:
+            if not self.streams:
+                yield await self.predict(payload)
+                continue
+            model_input, params = self.decode(payload)
+            if isinstance(model_input, Proven):
+                model_input = model_input.frame
+            stream = chunks(lambda: self.model.predict_stream(model_input, params=params))
+            try:
+                async for chunk in stream:
+                    yield self.response(payload, chunk, None)  # a chunk is not the signature's whole output
+            except RuntimeMLflowError:
+                raise
+            except Exception as exc:  # raised by the model, starting the stream or making a chunk
+                raise self._failure(exc) from exc
+            finally:
+                await stream.aclose()
+
+    def decode(self, payload: InferenceRequest) -> tuple[Any, dict[str, Any] | None]:
+        return decode_request(payload, self.plan), to_mlflow_params(payload.parameters, self.params_schema)
+
+    def response(self, payload: InferenceRequest, value: Any, specs: list | None) -> InferenceResponse:
+        outputs, content_type = encode_outputs(value, specs, payload.outputs)
+        return InferenceResponse(
+            model_name=self.name,
+            model_version=self.version,
+            id=payload.id,
+            parameters=Parameters(content_type=content_type),
+            outputs=outputs,
+        )
+
+    async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
+        """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""
+        return await asyncio.to_thread(answer, self.served, kind, request)
+
+    def predict_input(self, model_input: Any, params: dict[str, Any] | None) -> Any:
+        """Run the model; its complaints about the input are the client's (400), the rest 500.
+
+        A proven input (see :mod:`.lean`) goes straight to the flavor's predict function
+        where the flavor allows it; everything else through ``PyFuncModel.predict``.
+        """
+        try:
+            if isinstance(model_input, Proven):
+                if self.direct is not None:
+                    return self.direct(model_input.frame, params)
+                model_input = model_input.frame
+            return self.model.predict(model_input, params=params)
+        except RuntimeMLflowError:
+            raise
+        except Exception as exc:
+            raise self._failure(exc) from exc
+
+    def _failure(self, exc: Exception) -> RuntimeMLflowError:
+        """The error to answer for an exception the model raised, here or in its own process."""
+        if isinstance(exc, RemoteError):
+            is_mlflow = exc.is_a(MlflowException)
+            input_like = any(exc.is_a(cls) for cls in _INPUT_EXCEPTIONS)
+            code, message, described = exc.error_code, exc.message, f"{exc.type_name}: {exc.message}"
+        else:
+            is_mlflow = isinstance(exc, MlflowException)
+            input_like = isinstance(exc, _INPUT_EXCEPTIONS)
+            code = getattr(exc, "error_code", None)
+            message, described = getattr(exc, "message", str(exc)), f"{type(exc).__name__}: {exc}"
+        text = message if is_mlflow else described
+        if (is_mlflow and code in _CLIENT_ERROR_CODES) or (not is_mlflow and input_like):
+            return ModelInputError(f"model {self.name!r} rejected the input: {text}")
+        if isinstance(exc, RemoteError):
+            logger.error("Model %r failed while predicting:\n%s", self.name, exc.remote_traceback)
+        else:
+            logger.error("Model %r failed while predicting", self.name, exc_info=exc)
+        return PredictionError(f"model {self.name!r} failed while predicting: {text}")
+
+
+def _rows(payload: InferenceRequest) -> int:
+    """The request's batch size as far as its shapes say (the first dimension, at most)."""
+    return max((t.shape[0] for t in payload.inputs if t.shape), default=1)
