@@ -102,15 +102,16 @@ def _flatten(data: list[Any]) -> list[Any]:
 
 
 def shaped(tensor: RequestInput, array: np.ndarray) -> np.ndarray:
-    """Reshape the flat ``array`` to the tensor's shape; raises InvalidInput on a size mismatch."""
+    """Reshape the flat ``array`` to the tensor's shape; raises InvalidInput on a size mismatch.
+
+    A request's shape is what it sends: -1 (a free dimension) belongs in metadata only.
+    """
     shape = list(tensor.shape)
-    if -1 in shape:
-        known = element_count(d for d in shape if d != -1)
-        if shape.count(-1) > 1 or known == 0 or array.size % known:
-            raise InvalidInput(
-                f"input {tensor.name!r} has shape {shape}, which {array.size} data elements cannot fill"
-            )
-        return array.reshape(shape)
+    if any(not isinstance(d, int) or d < 0 for d in shape):
+        raise InvalidInput(
+            f"input {tensor.name!r} has shape {shape}; a request's dimensions are whole numbers, 0 or more "
+            "(-1 marks a free dimension in metadata, not in a request)"
+        )
     expected = element_count(shape)
     if array.size != expected:
         raise InvalidInput(

@@ -29,7 +29,17 @@ def cast(array: np.ndarray, dtype: np.dtype, name: str, expected: str, arrived: 
     if source not in "biuf" or dtype.kind not in "biuf":
         raise _mismatch(name, expected, arrived)
     if dtype.kind == "f":
-        return array.astype(dtype)
+        with np.errstate(over="ignore"):  # an overflow is found below and named
+            converted = array.astype(dtype)
+        if source == "f" and dtype.itemsize < array.dtype.itemsize:
+            overflow = np.isinf(converted) & np.isfinite(array)
+            if overflow.any():
+                info = np.finfo(dtype)
+                raise InvalidInput(
+                    f"input {name!r} expects {expected} values; {_first(array, overflow)!r} is out of range "
+                    f"[{info.min}, {info.max}]"
+                )
+        return converted
     if dtype.kind == "b":
         if source != "b" and not np.isin(array, (0, 1)).all():
             raise _mismatch(name, expected, arrived, _first(array, ~np.isin(array, (0, 1))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -50,6 +51,8 @@ class NumpyCodec(InputCodec, RequestCodec):
         # double column stays 7.4 rather than becoming float32(7.4) widened again.
         target = dtype if dtype is not None and dtype.kind in "biuf" else declared
         expected = datatype if target == declared else to_datatype(target)
+        if target != declared:
+            _fits_declared(array, declared, datatype, tensor.name)
         if target.kind in "iu" and _whole_numbers(array):
             # numpy infers float64 (or object) for integers beyond int64, losing digits
             # or range: whole numbers are read again straight into the target, exactly.
@@ -88,6 +91,21 @@ class NumpyCodec(InputCodec, RequestCodec):
 
     def encode_value(self, value: Any) -> list[tuple[str | None, np.ndarray]]:
         return [(None, to_array(value))]
+
+
+def _fits_declared(array: np.ndarray, declared: np.dtype, datatype: str, name: str) -> None:
+    """Raise InvalidInput unless every value is one of the datatype the client declared
+    (300 is no UINT8, 1.5 no INT64, 1e300 no FP32), though the model wants another type.
+    JSON does not tell 2.0 from 2: a whole number is an integer whatever its spelling."""
+    if declared.kind == "f":
+        if declared.itemsize >= 8 or array.dtype.kind != "f" or not array.size:
+            return  # every JSON number is a double; an integer array's values are finite
+        peak = float(np.max(np.abs(array)))
+        if peak > float(np.finfo(declared).max) and math.isfinite(peak):
+            raise InvalidInput(f"input {name!r} is declared {datatype}; {peak!r} is out of its range "
+                               f"[{np.finfo(declared).min}, {np.finfo(declared).max}]")
+        return
+    cast(array.ravel(), declared, name, datatype, _arrived(array, datatype))
 
 
 def _whole_numbers(array: np.ndarray) -> bool:

@@ -2,6 +2,14 @@
 
 Each module here names the version it was written against, and ``tests/compat`` checks
 that every private target still exists and behaves as assumed, so a version bump fails
-there, in seconds, naming the seam. Older patches (``unavailable``, ``grpc_stream``,
-``placement``, the worker dispatch in ``protocols.routes``) are not behind it yet.
+there, in seconds, naming the seam:
+
+* ``pyfunc``: a flavor's predict function called past ``PyFuncModel.predict`` (MLflow);
+* ``load``: MLflow's environment warnings after the load (MLflow);
+* ``loading``: the hook in MLServer's main process when it loads a model (MLServer);
+* ``worker_errors``: the runtime's errors in its own words across MLServer's workers;
+* ``grpc_requests``: gRPC requests MLServer cannot read answered INVALID_ARGUMENT.
+
+Older patches (``unavailable``, ``grpc_stream``, ``placement``, the worker dispatch in
+``protocols.routes``) are not behind it yet.
 """

@@ -32,6 +32,8 @@ def test_lossless_casts(values, dtype, expected):
         pytest.param([2], np.bool_, "2 cannot be long", id="two-is-not-bool"),
         pytest.param(["abc"], np.float64, "'abc' cannot be long", id="text"),
         pytest.param(["yes"], np.bool_, "'yes' cannot be long", id="text-bool"),
+        pytest.param([1e300], np.float32, "1e+300 is out of range", id="float32-overflow"),
+        pytest.param([70000.0], np.float16, "70000.0 is out of range", id="float16-overflow"),
     ],
 )
 def test_lossy_casts_name_the_input_the_type_and_the_value(values, dtype, message):

@@ -6,6 +6,10 @@ stdin: a JSON list of calls {"model", "inputs": [{"name", "datatype", "data", "s
 "gate": folder | null}; stdout: a JSON list of {"outputs": {name: {"data", "shape", "datatype"}}}
 or {"error": {"code", "message"}}; a stream call answers {"chunks": [that, ...]}.
 
+A call with "raw": [hex, ...] sends its inputs' raw_input_contents exactly as given, with a
+ModelInferRequest built by hand (tritonclient would refuse a wrong size before sending):
+{"ok": true} or {"error": {"code", "message"}}.
+
 A stream call goes through ModelStreamInfer. With a ``gate`` folder, the callback creates
 ``gate/<i>`` when response i arrives (the streaming test model waits for it before its
 next chunk, so chunks must arrive as they are yielded).
@@ -21,7 +25,9 @@ import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
 
-def call(client, spec):
+def call(client, spec, target):
+    if "raw" in spec:
+        return raw(spec, target)
     if spec.get("metadata"):
         meta = client.get_model_metadata(spec["model"], as_json=True)
         return {"metadata": meta}
@@ -32,6 +38,22 @@ def call(client, spec):
     except InferenceServerException as exc:
         return {"error": {"code": exc.status(), "message": exc.message()}}
     return answer(result)
+
+
+def raw(spec, target):
+    import grpc
+    from tritonclient.grpc import service_pb2, service_pb2_grpc
+
+    request = service_pb2.ModelInferRequest(model_name=spec["model"])
+    for item in spec["inputs"]:
+        request.inputs.add(name=item["name"], datatype=item["datatype"], shape=item["shape"])
+    request.raw_input_contents.extend(bytes.fromhex(h) for h in spec["raw"])
+    with grpc.insecure_channel(target) as channel:
+        try:
+            service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=60)
+        except grpc.RpcError as exc:
+            return {"error": {"code": exc.code().name, "message": exc.details()}}
+    return {"ok": True}
 
 
 def stream(client, spec):
@@ -82,7 +104,7 @@ def answer(result):
 
 def main():
     client = grpcclient.InferenceServerClient(sys.argv[1])
-    print(json.dumps([call(client, spec) for spec in json.load(sys.stdin)]))
+    print(json.dumps([call(client, spec, sys.argv[1]) for spec in json.load(sys.stdin)]))
 
 
 if __name__ == "__main__":
