@@ -1,8 +1,9 @@
 """Models published as one archive at an ``http(s)://`` URL (``.tar.gz``, ``.tgz``, ``.tar``, ``.zip``).
 
-The archive's ``ETag`` (else ``Last-Modified`` and ``Content-Length``) from a ``HEAD``
-request versions it in the cache; a server that sends neither is downloaded at every
-load and keyed by the content's sha256. Archives are unpacked with the same checks as
+The archive's ``ETag`` (else ``Last-Modified`` and its length) from a ``HEAD`` request
+versions it in the cache; a server that sends neither is downloaded at every load and
+keyed by the content's sha256. A URL that refuses ``HEAD`` (a presigned URL is signed for
+one method, usually GET) is asked with a one-byte ranged ``GET`` instead. Archives are unpacked with the same checks as
 environments (no absolute paths, no ``..``, no links leading outside).
 """
 
@@ -29,16 +30,30 @@ def is_archive(uri: str) -> bool:
     return path.startswith(("http://", "https://")) and path.endswith(SUFFIXES)
 
 
+_HEAD_REFUSED = frozenset({400, 403, 405, 501})
+
+
 def version(url: str) -> str | None:
-    """What identifies this version of the archive, from a HEAD request; None if the server says nothing."""
+    """What identifies this version of the archive, from a HEAD request (else a one-byte
+    GET); None if the server says nothing."""
     response = requests.head(url, allow_redirects=True, timeout=TIMEOUT)
+    if response.status_code in _HEAD_REFUSED:
+        with requests.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=TIMEOUT) as response:
+            _check(url, response)
+            return _identity(response.headers)
     _check(url, response)
-    etag = response.headers.get("ETag")
+    return _identity(response.headers)
+
+
+def _identity(headers: requests.structures.CaseInsensitiveDict) -> str | None:
+    etag = headers.get("ETag")
     if etag:
         return f"etag:{etag}"
-    modified = response.headers.get("Last-Modified")
+    modified = headers.get("Last-Modified")
     if modified:
-        return f"modified:{modified}:{response.headers.get('Content-Length', '')}"
+        # a ranged answer's Content-Length is the range's; Content-Range ends with the whole length
+        length = headers.get("Content-Range", "").rpartition("/")[2] or headers.get("Content-Length", "")
+        return f"modified:{modified}:{length}"
     return None
 
 

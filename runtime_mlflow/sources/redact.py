@@ -11,8 +11,11 @@ SECRET_VARIABLES = (
     "MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_CLIENT_CERT_PATH", "AZURE_STORAGE_ACCESS_KEY",
     "AZURE_STORAGE_CONNECTION_STRING", "GOOGLE_APPLICATION_CREDENTIALS",
 )
-_QUERY_SECRETS = re.compile(r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|sig|token|"
-                            r"access_token|key)=)[^&\s]+")
+# Signed-URL and token query parameters: S3 (X-Amz-*), GCS (X-Goog-*, and the older
+# GoogleAccessId/Signature form), Azure SAS (sig), and the usual token and key names.
+_QUERY_SECRETS = re.compile(r"(?i)([?&](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|"
+                            r"x-goog-credential|x-goog-security-token|googleaccessid|signature|sig|token|"
+                            r"access_token|id_token|key|api_key|apikey|password|secret|client_secret)=)[^&\s]+")
 
 
 def redact_uri(uri: str) -> str:

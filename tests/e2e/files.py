@@ -1,4 +1,5 @@
-"""A plain HTTP file server for archives: ``python files.py ROOT PORT``; ``/private/...`` answers 403."""
+"""A plain HTTP file server for archives: ``python files.py ROOT PORT``; ``/private/...`` answers 403,
+and ``/get-only/...`` answers 403 to HEAD, as a URL presigned for GET does."""
 
 import functools
 import sys
@@ -6,6 +7,17 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Handler(SimpleHTTPRequestHandler):
+    def do_HEAD(self):
+        if self.path.startswith("/get-only/"):
+            self.send_error(403, "SignatureDoesNotMatch")
+            return
+        super().do_HEAD()
+
+    def translate_path(self, path):
+        if path.startswith("/get-only/"):
+            path = path[len("/get-only"):]
+        return super().translate_path(path)
+
     def send_head(self):
         if self.path.startswith("/private/"):
             self.send_error(403, "Forbidden")

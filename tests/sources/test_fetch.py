@@ -22,6 +22,12 @@ from runtime_mlflow.uri import is_remote
         pytest.param("https://alice:pa55word@host:8443/m.tar.gz", "https://***@host:8443/m.tar.gz", id="userinfo"),
         pytest.param("https://host/m.zip?X-Amz-Signature=abc123&x=1", "https://host/m.zip?X-Amz-Signature=***&x=1",
                      id="signed-query"),
+        pytest.param("https://storage.example/b/m.tar.gz?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40p.iam"
+                     "&X-Goog-Date=20261130T000000Z&X-Goog-Signature=0a1b2c",
+                     "https://storage.example/b/m.tar.gz?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=***"
+                     "&X-Goog-Date=20261130T000000Z&X-Goog-Signature=***", id="gcs-signed-v4"),
+        pytest.param("https://storage.example/b/m.zip?GoogleAccessId=sa&Expires=1&Signature=abc",
+                     "https://storage.example/b/m.zip?GoogleAccessId=***&Expires=1&Signature=***", id="gcs-signed-v2"),
         pytest.param("s3://bucket/wine", "s3://bucket/wine", id="plain"),
     ],
 )
