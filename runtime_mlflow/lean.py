@@ -37,6 +37,9 @@ class Proven:
     """A model input that MLflow's schema enforcement would return unchanged."""
 
     frame: pd.DataFrame
+    array: np.ndarray | None = None
+    """For a one-dtype frame, its one block: what ``np.asarray(frame)`` gives (the same memory
+    and layout); None when the columns have several dtypes."""
 
 
 @dataclass(frozen=True)
@@ -82,5 +85,5 @@ class ColumnsPlan:
             block = np.empty((rows, len(arrays)), dtype=self.dtypes[0], order="F")
             for i, array in enumerate(arrays):
                 block[:, i] = array
-            return Proven(pd.DataFrame(block, columns=self.labels, copy=False))
+            return Proven(pd.DataFrame(block, columns=self.labels, copy=False), block)
         return Proven(pd.DataFrame(dict(zip(self.labels, arrays)), columns=self.labels))

@@ -115,8 +115,10 @@ class Loaded:
         self.model, self.source, self.supervisor = model, source, supervisor
         self.params_schema = signature.params if signature is not None else None
         self.streams = streamable(model.metadata)
-        self.direct: DirectPredict | None = direct_predict(model)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
+        lean = self.plan.lean
+        self.direct: DirectPredict | None = direct_predict(
+            model, lean.names if lean else None, lean is not None and len(set(lean.dtypes)) == 1)
         self.content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
         )
@@ -196,7 +198,7 @@ class Loaded:
         try:
             if isinstance(model_input, Proven):
                 if self.direct is not None:
-                    return self.direct(model_input.frame, params)
+                    return self.direct(model_input, params)
                 model_input = model_input.frame
             return self.model.predict(model_input, params=params)
         except RuntimeMLflowError:

@@ -17,9 +17,13 @@ from mlflow.models.utils import _enforce_schema
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 from mlserver.settings import ModelParameters, ModelSettings
 from mlserver.types import InferenceRequest
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingClassifier, RandomForestRegressor
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from runtime_mlflow import MLflowRuntime
 from runtime_mlflow.codecs import Column
@@ -115,11 +119,20 @@ def sklearn_models(tmp_path_factory, wine_data):
         "quality_hint": (target > 5).astype(np.int64),
         "red": target > 6,
     })
+    by_name = ColumnTransformer([("scale", StandardScaler(), ["fixed acidity", "pH"])], remainder="drop")
     models = {
         "wine": (ElasticNet(alpha=0.5, l1_ratio=0.5).fit(features, target), features, True),
         "mixed": (make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(mixed, target), mixed, True),
         "float32": (make_pipeline(StandardScaler(), Ridge()).fit(features.astype(np.float32), target), features.astype(np.float32), True),
         "unnamed": (make_pipeline(StandardScaler(), Ridge()).fit(features.to_numpy(), target), features, False),
+        "forest": (RandomForestRegressor(n_estimators=5, random_state=0).fit(features, target), features, True),
+        "boosting": (GradientBoostingRegressor(n_estimators=5, random_state=0).fit(features, target), features, True),
+        "hist-proba": (HistGradientBoostingClassifier(max_iter=5).fit(features, target), features, True),
+        "pca-knn": (make_pipeline(StandardScaler(), PCA(3), KNeighborsRegressor()).fit(features, target), features, True),
+        "by-name": (make_pipeline(by_name, Ridge()).fit(features, target), features, True),
+        "function": (make_pipeline(FunctionTransformer(np.log1p), Ridge()).fit(features, target), features, True),
+        "pandas-out": (make_pipeline(StandardScaler().set_output(transform="pandas"), Ridge()).fit(features, target),
+                       features, True),
     }
     out = {}
     for name, (fitted, rows, named) in models.items():
@@ -127,7 +140,10 @@ def sklearn_models(tmp_path_factory, wine_data):
             signature = infer_signature(rows, fitted.predict(rows))
         else:
             signature = ModelSignature(Schema([ColSpec("double") for _ in rows.columns]))
-        mlflow.sklearn.save_model(fitted, str(root / name), signature=signature)
+        extra = {"pyfunc_predict_fn": "predict_proba"} if name.endswith("-proba") else {}
+        if name in ("forest", "boosting", "hist-proba", "pca-knn"):  # skops refuses trees unless told to trust them
+            extra["serialization_format"] = "cloudpickle"
+        mlflow.sklearn.save_model(fitted, str(root / name), signature=signature, **extra)
         out[name] = (root / name, rows if named else rows.set_axis(range(rows.shape[1]), axis=1))
     return out
 
@@ -138,7 +154,12 @@ def _request(rows: pd.DataFrame, names: list[str]) -> InferenceRequest:
         for name, column in zip(names, rows.columns)])
 
 
-@pytest.mark.parametrize("name", ["wine", "mixed", "float32", "unnamed"])
+# whether the model is given the proven frame's block instead of the frame (runtime_mlflow.positional)
+NATIVE = {"wine": True, "mixed": False, "float32": True, "unnamed": True, "forest": True, "boosting": True,
+          "hist-proba": True, "pca-knn": True, "by-name": False, "function": False, "pandas-out": False}
+
+
+@pytest.mark.parametrize("name", list(NATIVE))
 def test_answers_are_bit_identical_to_pyfunc_predict(name, sklearn_models):
     path, rows = sklearn_models[name]
     names = [str(c) for c in rows.columns] if name != "unnamed" else [f"input-{i}" for i in range(rows.shape[1])]
@@ -149,10 +170,11 @@ def test_answers_are_bit_identical_to_pyfunc_predict(name, sklearn_models):
         await runtime.load()
         request = _request(rows, names)
         decoded, _ = runtime._loaded.decode(request)
-        return decoded, await runtime.predict(request)
+        return decoded, await runtime.predict(request), runtime._loaded.direct.native is not None
 
-    decoded, response = asyncio.run(go())
+    decoded, response, native = asyncio.run(go())
     assert isinstance(decoded, Proven), "the lean path was not taken"
+    assert native is NATIVE[name]
     expected = np.asarray(mlflow.pyfunc.load_model(str(path)).predict(rows)).ravel()
-    answered = np.asarray(response.outputs[0].data.root, dtype=expected.dtype)
+    answered = np.concatenate([np.asarray(o.data.root, dtype=expected.dtype) for o in response.outputs])
     assert answered.tobytes() == expected.tobytes()
