@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from .. import unavailable
 from . import sse, v2
+from .body import TooLarge, max_bytes, read_body
 from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_error, scoring_timeout, seldon_error
 from .served import ProtocolRequest
 
@@ -60,6 +61,7 @@ def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
     (once); ``arrays``: see :func:`.v2_body.parse_request`."""
     if getattr(app.state, _INSTALLED, False):
         return
+    max_bytes()  # a malformed size limit fails the first load, naming the variable, not every request
     setattr(app.state, _INSTALLED, True)
     routes = Routes(data_plane._model_registry)
     for prefix in PREFIXES:
@@ -108,9 +110,11 @@ class Routes:
             return Response("\n", 200, media_type="application/json")  # what MLflow answers
         if kind == "seldon.status":
             return _response(Reply.json(200, {"jsonData": {"name": model.name, "ready": True}, "meta": {}}))
-        call = _call(model, kind, ProtocolRequest(
-            await request.body(), request.headers.get("content-type"), dict(request.query_params)
-        ))
+        try:
+            body = await read_body(request)
+        except TooLarge as exc:
+            return _response(protocol.reply(413, str(exc)))
+        call = _call(model, kind, ProtocolRequest(body, request.headers.get("content-type"), dict(request.query_params)))
         try:
             if kind == "invocations":
                 reply = await asyncio.wait_for(call, scoring_timeout())
@@ -156,7 +160,7 @@ class _Errors:
     def reply(self, status: int, message: str) -> Reply:
         if self._seldon:
             return seldon_error(status, message)
-        code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 503: "TEMPORARILY_UNAVAILABLE"}
+        code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 503: "TEMPORARILY_UNAVAILABLE"}
         return scoring_error(status, code.get(status, "INTERNAL_ERROR"), message)
 
 

@@ -22,6 +22,7 @@ from mlserver.types import InferenceRequest, InferenceResponse
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .body import TooLarge
 from .v2 import NotARequest, error, read
 
 PATHS = ("/infer_stream", "/generate_stream")
@@ -33,6 +34,8 @@ def infer_stream(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awa
             payload, name, version = await read(request, arrays)
         except NotARequest as exc:
             return error(422, str(exc))
+        except TooLarge as exc:
+            return error(413, str(exc))
         stream = data_plane.infer_stream(_once(payload), name, version)
         # One task reads the whole stream: MLServer's data plane sets context variables
         # when the stream starts and resets them when it ends, in the same context.

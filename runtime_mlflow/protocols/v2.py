@@ -22,6 +22,7 @@ from mlserver.utils import extract_headers, insert_headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .body import TooLarge, read_body
 from .v2_body import NotARequest, parse_request
 
 PATHS = ("/infer", "/generate")
@@ -30,8 +31,9 @@ PATHS = ("/infer", "/generate")
 async def read(request: Request, arrays: bool) -> tuple[InferenceRequest, str, str | None]:
     """The V2 request in ``request``'s body (see :func:`.v2_body.parse_request` for
     ``arrays``), with its HTTP headers in ``parameters.headers`` (as MLServer's routes do),
-    and the model name and version of the path; NotARequest if the body is not a V2 request."""
-    payload = parse_request(await request.body(), arrays)
+    and the model name and version of the path; NotARequest if the body is not a V2 request,
+    TooLarge past the size limit (:mod:`.body`)."""
+    payload = parse_request(await read_body(request), arrays)
     insert_headers(payload, dict(request.headers))
     return payload, request.path_params["model_name"], request.path_params.get("model_version")
 
@@ -46,6 +48,8 @@ def infer(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awaitable[
             payload, name, version = await read(request, arrays)
         except NotARequest as exc:
             return error(422, str(exc))
+        except TooLarge as exc:
+            return error(413, str(exc))
         try:
             response = await data_plane.infer(payload, name, version)
         except MLServerError as exc:
