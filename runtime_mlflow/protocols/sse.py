@@ -22,20 +22,17 @@ from mlserver.types import InferenceRequest, InferenceResponse
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .body import TooLarge
-from .v2 import NotARequest, error, read
+from .v2 import read
 
 PATHS = ("/infer_stream", "/generate_stream")
 
 
 def infer_stream(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        try:
-            payload, name, version = await read(request, arrays)
-        except NotARequest as exc:
-            return error(422, str(exc))
-        except TooLarge as exc:
-            return error(413, str(exc))
+        read_ = await read(request, arrays)
+        if isinstance(read_, Response):
+            return read_
+        payload, name, version = read_
         stream = data_plane.infer_stream(_once(payload), name, version)
         # One task reads the whole stream: MLServer's data plane sets context variables
         # when the stream starts and resets them when it ends, in the same context.

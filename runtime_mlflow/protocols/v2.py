@@ -28,12 +28,17 @@ from .v2_body import NotARequest, parse_request
 PATHS = ("/infer", "/generate")
 
 
-async def read(request: Request, arrays: bool) -> tuple[InferenceRequest, str, str | None]:
+async def read(request: Request, arrays: bool) -> tuple[InferenceRequest, str, str | None] | Response:
     """The V2 request in ``request``'s body (see :func:`.v2_body.parse_request` for
     ``arrays``), with its HTTP headers in ``parameters.headers`` (as MLServer's routes do),
-    and the model name and version of the path; NotARequest if the body is not a V2 request,
-    TooLarge past the size limit (:mod:`.body`)."""
-    payload = parse_request(await read_body(request), arrays)
+    and the model name and version of the path; or the error to answer instead: 422 if
+    the body is not a V2 request, 413 past the size limit (:mod:`.body`)."""
+    try:
+        payload = parse_request(await read_body(request), arrays)
+    except NotARequest as exc:
+        return error(422, str(exc))
+    except TooLarge as exc:
+        return error(413, str(exc))
     insert_headers(payload, dict(request.headers))
     return payload, request.path_params["model_name"], request.path_params.get("model_version")
 
@@ -44,12 +49,10 @@ def error(status: int, message: str) -> Response:
 
 def infer(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        try:
-            payload, name, version = await read(request, arrays)
-        except NotARequest as exc:
-            return error(422, str(exc))
-        except TooLarge as exc:
-            return error(413, str(exc))
+        read_ = await read(request, arrays)
+        if isinstance(read_, Response):
+            return read_
+        payload, name, version = read_
         try:
             response = await data_plane.infer(payload, name, version)
         except MLServerError as exc:
