@@ -8,6 +8,7 @@ there, in seconds, naming the seam:
 * ``load``: MLflow's environment warnings after the load (MLflow);
 * ``loading``: the hook in MLServer's main process when it loads a model (MLServer);
 * ``worker_errors``: the runtime's errors in its own words across MLServer's workers;
+* ``worker_restarts``: 503 while MLServer restarts a model's worker;
 * ``grpc_requests``: gRPC requests MLServer cannot read answered INVALID_ARGUMENT.
 
 Older patches (``unavailable``, ``grpc_stream``, ``placement``, the worker dispatch in

@@ -1,0 +1,44 @@
+"""``compat.worker_restarts``: a pool without a ready worker, or a worker that died while
+answering, is 503 naming the model (contract written for MLServer 1.7.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from multiprocessing import Queue
+
+import pytest
+from mlserver.parallel import dispatcher
+from mlserver.parallel.messages import ModelRequestMessage
+
+from runtime_mlflow.compat import worker_restarts
+from runtime_mlflow.errors import ModelUnavailable
+
+
+def test_mlserver_still_round_robins_over_ready_workers_and_cancels_with_worker_stop():
+    assert "next(self._workers_round_robin)" in inspect.getsource(
+        getattr(dispatcher.Dispatcher._get_worker, "__wrapped__", dispatcher.Dispatcher._get_worker))
+    assert "err = WorkerStop(exit_code)" in inspect.getsource(dispatcher.AsyncResponses.cancel)
+
+
+def test_a_pool_without_a_ready_worker_is_503_naming_the_model():
+    worker_restarts.install()
+    pool = dispatcher.Dispatcher({}, Queue())
+    message = ModelRequestMessage(model_name="wine", method_name="predict")
+    with pytest.raises(ModelUnavailable, match="'wine' is being restarted"):
+        asyncio.run(pool.dispatch_request(message))
+
+
+def test_installed_once():
+    worker_restarts.install()
+    hooked = dispatcher.Dispatcher.dispatch_request
+    worker_restarts.install()
+    assert dispatcher.Dispatcher.dispatch_request is hooked
+
+
+def test_503_is_unavailable_over_grpc():
+    import grpc
+    from mlserver.grpc import utils as grpc_utils
+
+    worker_restarts.install()
+    assert grpc_utils.STATUS_CODE_MAPPING[503] == grpc.StatusCode.UNAVAILABLE
