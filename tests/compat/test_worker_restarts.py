@@ -42,3 +42,11 @@ def test_503_is_unavailable_over_grpc():
 
     worker_restarts.install()
     assert grpc_utils.STATUS_CODE_MAPPING[503] == grpc.StatusCode.UNAVAILABLE
+
+
+def test_mlservers_pool_restarts_the_worker_within_on_worker_stop():
+    """The readiness wrapper marks models down before and up after that one call."""
+    from mlserver.parallel.pool import InferencePool
+
+    source = inspect.getsource(getattr(InferencePool.on_worker_stop, "__wrapped__", InferencePool.on_worker_stop))
+    assert "if pid not in self._workers:" in source and "await self._start_worker()" in source

@@ -43,12 +43,17 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order):
         time.sleep(0.5)
         died = server.infer("crasher", {"inputs": [{**X, "data": [666.0]}]})
         assert died.status_code == 503 and "'crasher'" in died.json()["error"], died.text
-        # while MLServer restarts the worker, the crashed model answers 503 saying so; then 200
+        # while MLServer restarts the worker, the crashed model is not ready and answers 503 saying so; then 200
         deadline = time.monotonic() + 60
+        readiness = []
         while (again := server.infer("crasher", {"inputs": [{**X, "data": [1.0]}]})).status_code != 200:
             assert again.status_code == 503 and "restart" in again.json()["error"], again.text
+            readiness.append(server.client.get("/v2/models/crasher/ready").status_code)
             assert time.monotonic() < deadline, "the crashed model never came back"
             time.sleep(0.2)
+        assert readiness and readiness[0] != 200, f"the crashed model said it was ready: {readiness}"
+        assert server.client.get("/v2/models/crasher/ready").status_code == 200
+        assert "Restart 1 of the worker" in server.log.read_text()
         time.sleep(1)
         stop.set()
         caller.join()
