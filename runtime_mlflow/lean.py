@@ -20,6 +20,7 @@ the server's time at batch 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -68,6 +69,11 @@ class ColumnsPlan:
         labels = pd.Index(list(names), dtype=object) if names is not None else pd.RangeIndex(len(specs))
         return cls(names, dtypes, labels)  # type: ignore[arg-type]
 
+    @cached_property
+    def one_dtype(self) -> bool:
+        """Whether every column has the same dtype (a proven frame is then one block)."""
+        return len(set(self.dtypes)) == 1
+
     def prove(self, columns: Sequence[Column]) -> Proven | None:
         """The frame of ``columns`` (conformed, in signature order), if it can be proven."""
         if len(columns) != len(self.dtypes):
@@ -81,7 +87,7 @@ class ColumnsPlan:
         for array, dtype in zip(arrays, self.dtypes):
             if array.ndim != 1 or array.dtype != dtype or len(array) != rows:
                 return None
-        if len(set(self.dtypes)) == 1:
+        if self.one_dtype:
             block = np.empty((rows, len(arrays)), dtype=self.dtypes[0], order="F")
             for i, array in enumerate(arrays):
                 block[:, i] = array

@@ -116,9 +116,7 @@ class Loaded:
         self.params_schema = signature.params if signature is not None else None
         self.streams = streamable(model.metadata)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
-        lean = self.plan.lean
-        self.direct: DirectPredict | None = direct_predict(
-            model, lean.names if lean else None, lean is not None and len(set(lean.dtypes)) == 1)
+        self.direct: DirectPredict | None = direct_predict(model, self.plan.lean)
         self.content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
         )

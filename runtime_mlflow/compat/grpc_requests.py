@@ -18,12 +18,12 @@ from typing import Any
 
 from mlserver.grpc import servicers
 
+from ..codecs.datatypes import DATATYPES, to_dtype
 from ..errors import InvalidInput
 
 WRITTEN_FOR = "mlserver 1.7.1"
 
-ITEM_SIZES = {"BOOL": 1, "UINT8": 1, "INT8": 1, "UINT16": 2, "INT16": 2, "FP16": 2, "UINT32": 4, "INT32": 4,
-              "FP32": 4, "UINT64": 8, "INT64": 8, "FP64": 8, "BYTES": None}
+ITEM_SIZES = {datatype: None if datatype == "BYTES" else to_dtype(datatype).itemsize for datatype in DATATYPES}
 """Bytes per element of each V2 datatype in ``raw_input_contents`` (BYTES: length-prefixed)."""
 
 _CONTENTS = ("bool_contents", "int_contents", "int64_contents", "uint_contents", "uint64_contents",

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from mlflow.models.utils import _enforce_params_schema
 from mlflow.pyfunc import PyFuncModel
 from mlflow.sklearn import _SklearnModelWrapper
 
-from ..lean import Proven
+from ..lean import ColumnsPlan, Proven
 from ..positional import FEATURE_NAMES_WARNING, reads_by_position
 
 WRITTEN_FOR = "mlflow 3.17"
@@ -36,18 +36,19 @@ DIRECT_FLAVORS = frozenset({"mlflow.sklearn"})
 DirectPredict = Callable[[Proven, "dict[str, Any] | None"], Any]
 
 
-def direct_predict(model: Any, names: Sequence[str] | None, one_dtype: bool) -> DirectPredict | None:
+def direct_predict(model: Any, plan: ColumnsPlan | None) -> DirectPredict | None:
     """The flavor's predict function with MLflow's params enforcement, or None where the
-    model must go through ``PyFuncModel.predict``. ``names`` are the signature's columns
-    (None: unnamed); ``one_dtype``: whether proven inputs come as one block."""
+    model must go through ``PyFuncModel.predict``. ``plan``: the signature compiled for the
+    lean path (None: no input is ever proven)."""
     if not isinstance(model, PyFuncModel) or model.loader_module not in DIRECT_FLAVORS:
         return None
     function = model._predict_fn  # private: the bound predict method of the flavor's wrapper
     params_schema = model.metadata.get_params_schema()
     accepted = inspect.signature(function).parameters.get("params")
     takes_params = accepted is not None and accepted.kind != inspect.Parameter.VAR_KEYWORD
+    one_dtype = plan is not None and plan.one_dtype
     native = _native_method(model._model_impl, function) if one_dtype else None  # private: the flavor's wrapper
-    if native is not None and not reads_by_position(native.__self__, names):
+    if native is not None and not reads_by_position(native.__self__, plan.names):  # type: ignore[union-attr]
         native = None
     if native is not None and getattr(native.__self__, "feature_names_in_", None) is not None:
         warnings.filterwarnings("ignore", message=FEATURE_NAMES_WARNING, category=UserWarning)

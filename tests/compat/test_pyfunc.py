@@ -31,8 +31,8 @@ def test_enforcement_leaves_a_column_of_the_exact_dtype_alone():
 def test_direct_predict_for_sklearn_only(model_dirs):
     wine = mlflow.pyfunc.load_model(str(model_dirs["wine"]))
     assert wine.loader_module == "mlflow.sklearn" and callable(wine._predict_fn)
-    assert seam.direct_predict(wine, None, False) is not None
-    assert seam.direct_predict(mlflow.pyfunc.load_model(str(model_dirs["scaler"])), None, False) is None
+    assert seam.direct_predict(wine, None) is not None
+    assert seam.direct_predict(mlflow.pyfunc.load_model(str(model_dirs["scaler"])), None) is None
 
 
 def test_mlflows_sklearn_wrapper_still_forwards_to_the_estimator():
