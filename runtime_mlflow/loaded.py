@@ -7,6 +7,7 @@ Everything here may import MLflow; :mod:`.runtime` imports this module only in
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -23,8 +24,8 @@ from .codecs import registry
 from .compat import load as loading_model
 from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
-from .environments import choose, prepare
-from .environments.cache import cache_root
+from .environments import choose, eviction, prepare
+from .environments.cache import Entry, cache_root
 from .environments.process import RemoteError
 from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
@@ -61,8 +62,25 @@ async def load(runtime: MLModel) -> Loaded:
         raise ModelLoadError(f"model {name!r}: {exc}") from exc
     settings = RuntimeSettings.from_model_settings(runtime.settings)
     root = cache_root(settings.cache_dir, settings_folder(runtime.settings))
+    held: list[Entry] = []  # cache entries the model uses: never evicted while it is loaded
+    try:
+        loaded = await _load(runtime, settings, root, held)
+    except BaseException:
+        for entry in held:
+            entry.release()
+        raise
+    finally:
+        await asyncio.to_thread(eviction.sweep, root)
+    heap.settle()
+    logger.info("Loaded MLflow model %r from %s", name, loaded.source.get("source_uri", loaded.path))
+    return loaded
+
+
+async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: list[Entry]) -> Loaded:
+    name = runtime.name
     if is_remote(settings.uri):
         fetched = await asyncio.to_thread(fetch, name, settings.uri, root)
+        held.append(fetched.entry)
         path, source = fetched.path, fetched.described
     else:
         path, source = resolve_model_path(runtime.settings, settings.uri), {}
@@ -70,17 +88,15 @@ async def load(runtime: MLModel) -> Loaded:
     supervisor = None
     if choice.own_process:
         env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
-        supervisor = Supervisor(name, env, path, lambda ready: setattr(runtime, "ready", ready))
+        held.append(env)
+        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready))
         await supervisor.start()
         model: Any = RemoteModel(supervisor, path)
     else:
         model = await _load_here(name, path)
     signature: ModelSignature | None = model.metadata.signature
     _sync_metadata(runtime, signature)
-    loaded = Loaded(runtime, model, settings, signature, source, supervisor)
-    heap.settle()
-    logger.info("Loaded MLflow model %r from %s", name, source.get("source_uri", path))
-    return loaded
+    return Loaded(runtime, model, settings, signature, Held(path, source, root, held), supervisor)
 
 
 async def _load_here(name: str, path: Path) -> PyFuncModel:
@@ -106,13 +122,25 @@ def _sync_metadata(runtime: MLModel, signature: ModelSignature | None) -> None:
         runtime.outputs = to_metadata_tensors(signature.outputs, OUTPUT_PREFIX)
 
 
+@dataclass(frozen=True)
+class Held:
+    """Where the loaded model came from, and the cache entries it holds in use."""
+
+    path: Path
+    source: dict[str, str]
+    """What is served, for metadata (see :class:`.sources.Fetched`); empty for a local folder."""
+    root: Path
+    entries: list[Entry]
+
+
 class Loaded:
     """One loaded model: what a request needs, compiled at load."""
 
     def __init__(self, runtime: MLModel, model: Any, settings: RuntimeSettings, signature: ModelSignature | None,
-                 source: dict[str, str], supervisor: Supervisor | None) -> None:
+                 held: Held, supervisor: Supervisor | None) -> None:
         self.name, self.version, self.outputs = runtime.name, runtime.version, runtime.outputs
-        self.model, self.source, self.supervisor = model, source, supervisor
+        self.model, self.held, self.supervisor = model, held, supervisor
+        self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
         self.streams = streamable(model.metadata)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
@@ -134,6 +162,10 @@ class Loaded:
         if self.supervisor is not None:
             await self.supervisor.stop()
             self.supervisor = None
+        for entry in self.held.entries:
+            entry.release()
+        self.held.entries.clear()
+        await asyncio.to_thread(eviction.sweep, self.held.root)
 
     def metadata_parameters(self) -> Parameters:
         extra = {"params": params_json(self.params_schema)} if self.params_schema is not None else {}

@@ -51,18 +51,19 @@ def pack(model_dir: Path, output: Path | None = None, python: str | None = None,
 def prove(model_dir: Path, archive: Path) -> Any:
     """Load the model from ``archive`` as the runtime would; returns its answer to the input example, if any."""
     with tempfile.TemporaryDirectory(prefix="runtime-mlflow-proof-") as scratch:
-        env = prepare("pack", Choice("tarball", archive), model_dir, Path(scratch))
-        process = ModelProcess.start("pack", env, model_dir)
-        try:
-            example = _input_example(model_dir)
-            if example is None:
-                logger.info("Loaded %s from %s (no input example to predict)", model_dir.name, archive)
-                return None
-            answer = process.call(example)
-            logger.info("Loaded %s from %s; its input example predicts %s", model_dir.name, archive, _summary(answer))
-            return answer
-        finally:
-            process.stop()
+        with prepare("pack", Choice("tarball", archive), model_dir, Path(scratch)) as env:
+            process = ModelProcess.start("pack", env.path, model_dir)
+            try:
+                example = _input_example(model_dir)
+                if example is None:
+                    logger.info("Loaded %s from %s (no input example to predict)", model_dir.name, archive)
+                    return None
+                answer = process.call(example)
+                logger.info("Loaded %s from %s; its input example predicts %s", model_dir.name, archive,
+                            _summary(answer))
+                return answer
+            finally:
+                process.stop()
 
 
 def _input_example(model_dir: Path) -> Any:

@@ -65,8 +65,8 @@ def choose(settings: ModelSettings, environment: str | None, model_path: Path | 
     return Choice("tarball", path)
 
 
-def prepare(name: str, choice: Choice, model_path: Path, root: Path, allow_local_python: bool = False) -> Path:
-    """The prefix of a ready environment for ``choice`` (blocking: may unpack or build)."""
+def prepare(name: str, choice: Choice, model_path: Path, root: Path, allow_local_python: bool = False) -> cache.Entry:
+    """A ready environment for ``choice``, held in use (blocking: may unpack or build)."""
     cache.check_writable(root)
     if choice.mode == "tarball":
         assert choice.tarball is not None

@@ -70,8 +70,8 @@ def read_spec(model_path: Path) -> Spec:
     )
 
 
-def build(name: str, model_path: Path, root: Path, allow_local_python: bool = False) -> Path:
-    """The prefix of the model's built environment, from the cache or built now (with progress in the log)."""
+def build(name: str, model_path: Path, root: Path, allow_local_python: bool = False) -> cache.Entry:
+    """The model's built environment, from the cache or built now (with progress in the log), held in use."""
     spec = read_spec(model_path)
     python = interpreter_for(spec.minor, allow_local_python, f"model {name!r} asks for Python {spec.python} "
                              f"({spec.source.name})", "set allow_local_python")

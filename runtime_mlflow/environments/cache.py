@@ -7,6 +7,7 @@ else ``$XDG_CACHE_HOME/runtime-mlflow``, else ``~/.cache/runtime-mlflow``)::
     environments/.<key>.<random>/   the environment itself (hidden until finished)
     models/<key>, models/.<key>.*   downloaded models, the same way
     locks/<key>.lock                held while one process makes <key>
+    locks/<key>.use                 held (shared) by every process using <key>; its mtime is the last use
     digests/<hash of path>.json     sha256 of a tarball, with the size, mtime and inode it was read at
 
 An environment is made in its hidden folder, which is where it stays, so that
@@ -14,6 +15,11 @@ An environment is made in its hidden folder, which is where it stays, so that
 published by atomically replacing the ``<key>`` link. Readers only follow a link whose
 target carries the completion mark, so a half-made environment is never used. A file
 lock makes concurrent first loads (workers, models, servers) make it once.
+
+``materialize`` hands back an :class:`Entry` that holds the entry's use lock until it is
+released (when the model is unloaded, or its process dies); :mod:`.eviction` never
+removes an entry whose use lock is held, and takes that lock before removing one, so
+an entry is never removed under a process about to use it.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ..errors import ModelEnvironmentError
 
@@ -56,12 +64,57 @@ def lookup(root: Path, key: str, kind: str = "environments") -> Path | None:
     return None
 
 
-def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str = "environments") -> Path:
-    """The entry for ``key``, made by ``make(folder)`` unless the cache has it.
+@dataclass(eq=False)
+class Entry:
+    """A cache entry in use: its folder stays until :meth:`release` (or this process ends)."""
+
+    path: Path
+    _use: IO[str] | None = field(default=None, repr=False)
+
+    def release(self) -> None:
+        if self._use is not None:
+            with contextlib.suppress(OSError):
+                os.utime(self._use.fileno())  # the last use, for eviction's age and order
+            self._use.close()  # drops the shared lock
+            self._use = None
+
+    def __enter__(self) -> Entry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str = "environments") -> Entry:
+    """The entry for ``key``, made by ``make(folder)`` unless the cache has it, held in use.
 
     ``make`` fills an empty folder; if it raises, the folder is removed and the error
     propagates. Only one process makes a given key at a time; the others wait and reuse it.
     """
+    use = hold(root, key)
+    try:
+        path = _materialize(root, key, make, what, kind)
+    except BaseException:
+        use.close()
+        raise
+    return Entry(path, use)
+
+
+def hold(root: Path, key: str) -> IO[str]:
+    """``key``'s use lock, held shared (waiting while an eviction removes the entry), touched as used now."""
+    path = root / "locks" / f"{key}.use"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        os.utime(handle.fileno())
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str) -> Path:
     noun = kind[:-1]
     found = lookup(root, key, kind)
     if found is not None:
@@ -69,7 +122,7 @@ def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, k
         return found
     environments = root / kind
     environments.mkdir(parents=True, exist_ok=True)
-    with _locked(root / "locks" / f"{key}.lock"):
+    with locked(root / "locks" / f"{key}.lock"):
         found = lookup(root, key, kind)
         if found is not None:
             logger.info("Reusing cached %s %s for %s (made by another process)", noun, found, what)
@@ -80,7 +133,8 @@ def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, k
         started = time.monotonic()
         try:
             make(folder)
-            (folder / COMPLETE).write_text(json.dumps({"what": what, "made": time.time()}))
+            complete = {"what": what, "made": time.time(), "bytes": tree_size(folder)}
+            (folder / COMPLETE).write_text(json.dumps(complete))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -89,8 +143,19 @@ def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, k
             temporary.unlink()
         os.symlink(folder.name, temporary)
         os.replace(temporary, environments / key)
-        logger.info("%s for %s ready in %.1fs at %s", noun.capitalize(), what, time.monotonic() - started, folder)
+        logger.info("%s for %s ready in %.1fs at %s (%.1f MB)", noun.capitalize(), what,
+                    time.monotonic() - started, folder, complete["bytes"] / 1e6)
         return folder
+
+
+def tree_size(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (links not followed)."""
+    total = 0
+    for dirpath, _, files in os.walk(folder):
+        for file in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(dirpath, file)).st_size
+    return total
 
 
 def file_digest(root: Path, path: Path) -> str:
@@ -103,6 +168,7 @@ def file_digest(root: Path, path: Path) -> str:
     with contextlib.suppress(OSError, ValueError):
         known = json.loads(index.read_text())
         if {k: known.get(k) for k in seen} == seen:
+            os.utime(index)  # read now: eviction drops digests unread for longer than the age limit
             return known["sha256"]
     logger.info("Hashing %s (%.1f MB)", path, stat.st_size / 1e6)
     digest = hashlib.sha256()
@@ -118,7 +184,7 @@ def file_digest(root: Path, path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +41,8 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Fetched:
     path: Path
+    entry: cache.Entry
+    """The download in the cache, in use until released."""
     described: dict[str, str] = field(default_factory=dict)
     """What is served, for metadata: ``source_uri`` (redacted), and the registry version or run id."""
 
@@ -90,8 +91,12 @@ def _fetch(name: str, uri: str, shown: str, root: Path) -> Fetched:
         with _progress(name, shown, folder, total):
             make(folder)
 
-    folder = cache.materialize(root, key, download, what=shown, kind="models")
-    return Fetched(model_folder(folder, shown), described)
+    entry = cache.materialize(root, key, download, what=shown, kind="models")
+    try:
+        return Fetched(model_folder(entry.path, shown), entry, described)
+    except BaseException:
+        entry.release()
+        raise
 
 
 def model_folder(folder: Path, shown: str) -> Path:
@@ -139,7 +144,7 @@ def _progress(name: str, shown: str, folder: Path, total: int | None) -> Iterato
 
     def report() -> None:
         while not done.wait(PROGRESS_EVERY):
-            got = _size(folder)
+            got = cache.tree_size(folder)
             of = f" of {total / 1e6:.1f}" if total else ""
             logger.info("Model %r: downloading %s: %.1f%s MB", name, shown, got / 1e6, of)
 
@@ -151,19 +156,8 @@ def _progress(name: str, shown: str, folder: Path, total: int | None) -> Iterato
     finally:
         done.set()
         watcher.join()
-    logger.info("Model %r: downloaded %s (%.1f MB) in %.1fs", name, shown, _size(folder) / 1e6,
+    logger.info("Model %r: downloaded %s (%.1f MB) in %.1fs", name, shown, cache.tree_size(folder) / 1e6,
                 time.monotonic() - started)
-
-
-def _size(folder: Path) -> int:
-    total = 0
-    for dirpath, _, files in os.walk(folder):
-        for file in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, file)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def _key(*parts: Any) -> str:

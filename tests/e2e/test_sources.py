@@ -284,3 +284,39 @@ def test_an_unreachable_s3_endpoint_fails_the_load_clearly(stores, tmp_path):
         assert srv.client.get("/v2/health/live").status_code == 200
     finally:
         srv.stop()
+
+
+def cached(cache: Path) -> set[str]:
+    """The cache's entries; each folder in the cache is one entry's (none left behind)."""
+    links = [p for kind in ("models", "environments") if (cache / kind).is_dir() for p in (cache / kind).iterdir()
+             if p.is_symlink()]
+    folders = {p for kind in ("models", "environments") if (cache / kind).is_dir() for p in (cache / kind).iterdir()
+               if not p.is_symlink()}
+    assert folders == {p.parent / os.readlink(p) for p in links}
+    return {p.name for p in links}
+
+
+def test_a_full_cache_evicts_what_no_loaded_model_uses(stores, rows, tmp_path, packed_env):
+    """A cache limit of one byte: every entry not in use goes, the loaded model's never."""
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    write_model_settings(repo, "kept", "s3://models/wine-env", cache_dir=str(cache))  # a model and an environment
+    write_model_settings(repo, "gone", f"{stores['files']}/wine.tar.gz", cache_dir=str(cache))
+    srv = Server(repo, tmp_path / "mlserver.log", environ={**stores["environ"], "RUNTIME_MLFLOW_CACHE_MAX_SIZE": "1"})
+    try:
+        assert srv.load("kept").status_code == 200, srv.log.read_text()[-3000:]
+        assert srv.load("gone").status_code == 200, srv.log.read_text()[-3000:]
+        in_use = cached(cache)
+        assert len(in_use) == 3  # kept's model and environment, gone's model
+        assert srv.client.post("/v2/repository/models/gone/unload").status_code == 200
+        left = cached(cache)
+        assert len(left) == 2 and left < in_use, left
+        assert "Evicted cached model" in srv.log.read_text()
+        response = srv.infer("kept", request(rows))
+        assert response.status_code == 200 and response.json()["outputs"][0]["data"] == packed_env.expected["wine"][:5]
+        assert srv.client.post("/v2/repository/models/kept/unload").status_code == 200
+        assert srv.load("gone").status_code == 200  # downloaded again; kept's entries are no longer in use
+        assert answer(srv, "gone", rows) == local_answer(stores["local"], rows)
+        assert len(cached(cache)) == 1 and not (cached(cache) & left)
+    finally:
+        srv.stop()

@@ -50,10 +50,12 @@ def test_a_python_the_machine_lacks_is_a_clear_error_unless_allowed(tmp_path, ca
     folder = model(tmp_path, {"python_env.yaml": "python: 3.4.10\ndependencies:\n- humanize\n"})
     with pytest.raises(ModelEnvironmentError, match=r"asks for Python 3\.4\.10 .*allow_local_python"):
         build("m", folder, tmp_path / "cache")
-    prefix = build("m", folder, tmp_path / "cache", allow_local_python=True)
+    with build("m", folder, tmp_path / "cache", allow_local_python=True) as entry:
+        prefix = entry.path
     done = subprocess.run([str(prefix / "bin" / "python"), "-c", "import humanize, sys; print(sys.version_info[:2])"],
                           capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(tuple(sys.version_info[:2]))
     assert "uv pip install" in caplog.text  # progress reaches the log
-    again = build("m", folder, tmp_path / "cache", allow_local_python=True)
+    with build("m", folder, tmp_path / "cache", allow_local_python=True) as entry:
+        again = entry.path
     assert again == prefix and caplog.text.count("Reusing cached environment") == 1

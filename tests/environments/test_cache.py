@@ -25,8 +25,10 @@ def make_marker(counter: Path):
 
 def test_made_once_then_reused(tmp_path):
     counter = tmp_path / "made"
-    first = cache.materialize(tmp_path / "c", "k", make_marker(counter), "test")
-    second = cache.materialize(tmp_path / "c", "k", make_marker(counter), "test")
+    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test") as entry:
+        first = entry.path
+    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test") as entry:
+        second = entry.path
     assert first == second and (first / "bin" / "python").read_text() == "made"
     assert counter.read_text().count("\n") == 1
     link = tmp_path / "c" / "environments" / "k"
@@ -50,12 +52,14 @@ def test_a_half_made_folder_is_never_used(tmp_path):
     half.mkdir(parents=True)  # a process died while making it: no completion mark
     (root / "environments" / "k").symlink_to(half.name)
     assert cache.lookup(root, "k") is None
-    made = cache.materialize(root, "k", make_marker(tmp_path / "made"), "test")
+    with cache.materialize(root, "k", make_marker(tmp_path / "made"), "test") as entry:
+        made = entry.path
     assert made != half and not half.exists()
 
 
 def _materialize_in_process(root: str, counter: str, queue) -> None:
-    queue.put(str(cache.materialize(Path(root), "shared", make_marker(Path(counter)), "test")))
+    with cache.materialize(Path(root), "shared", make_marker(Path(counter)), "test") as entry:
+        queue.put(str(entry.path))
 
 
 def test_concurrent_processes_make_it_once(tmp_path):
