@@ -15,7 +15,7 @@ from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse
 
 from . import grpc_stream, heap
-from .compat import grpc_requests, loading, worker_errors, worker_restarts
+from .compat import grpc_requests, loading, pool_unload, worker_errors, worker_restarts
 from .environments import choose
 from .errors import PredictionError, RuntimeMLflowError
 from .placement import load_in_main_process, own_pool
@@ -32,6 +32,7 @@ grpc_stream.install()  # ModelStreamInfer in the message tritonclient reads
 grpc_requests.install()  # gRPC requests MLServer cannot read: INVALID_ARGUMENT, not INTERNAL
 worker_errors.install()  # errors from a worker in the runtime's words, without a class path
 worker_restarts.install()  # 503 while MLServer restarts a model's worker, not 500
+pool_unload.install()  # unloading a pool's last model closes that pool, not the default one
 
 
 class MLflowRuntime(MLModel):

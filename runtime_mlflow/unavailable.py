@@ -1,10 +1,10 @@
-"""While a model's process is down, answer its requests 503 (gRPC UNAVAILABLE) saying why.
+"""A model that is not ready answers 503 (gRPC UNAVAILABLE), saying why when it is known.
 
 MLServer checks readiness before a request reaches the runtime and answers a model that
-is not ready with 400 "Model x is not ready yet.", as if the client had erred. For the
-models whose process died this module makes that answer 503 with the reason; every
-other not-ready model keeps MLServer's answer. Installed once, at the first load of a
-model with its own process.
+is not ready (loading, reloading, unloading, its process restarting) with 400 "Model x is
+not ready yet.", as if the client had erred. This module makes that answer 503, which
+clients and load balancers retry; for a model whose process or worker died, with the
+reason given to :func:`mark_down`. Installed at import of the runtime.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ def mark_up(name: str) -> None:
 
 class _ModelDown(ModelNotReady):
     def __init__(self, name: str, version: str | None = None):
-        reason = _down.get(name)
-        if reason is None:
-            super().__init__(name, version)
-        else:
-            MLServerError.__init__(self, reason, status_code=503)
+        reason = _down.get(name) or (
+            f"model {name!r}{f' version {version!r}' if version else ''} is not ready: it is being loaded, "
+            "reloaded or unloaded; ask again shortly"
+        )
+        MLServerError.__init__(self, reason, status_code=503)
 
 
 def install() -> None:

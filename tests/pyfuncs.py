@@ -158,3 +158,21 @@ class Crasher(mlflow.pyfunc.PythonModel):
         if (x == 666).any():
             os._exit(3)
         return x
+
+
+class CrashAtLoad(mlflow.pyfunc.PythonModel):
+    """Crasher that also ends its process while loading whenever the file ``marker`` (model config) exists."""
+
+    def load_context(self, context):
+        import os
+
+        if os.path.exists(context.model_config["marker"]):
+            os._exit(4)
+
+    def predict(self, context, model_input, params=None):
+        import os
+
+        x = model_input["x"].to_numpy()
+        if (x == 666).any():
+            os._exit(3)
+        return x

@@ -9,6 +9,7 @@ there, in seconds, naming the seam:
 * ``loading``: the hook in MLServer's main process when it loads a model (MLServer);
 * ``worker_errors``: the runtime's errors in its own words across MLServer's workers;
 * ``worker_restarts``: 503 while MLServer restarts a model's worker;
+* ``pool_unload``: unloading a pool's last model closes that pool, not the default one;
 * ``grpc_requests``: gRPC requests MLServer cannot read answered INVALID_ARGUMENT.
 
 Older patches (``unavailable``, ``grpc_stream``, ``placement``, the worker dispatch in

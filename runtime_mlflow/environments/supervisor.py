@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
-import time
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,15 +13,11 @@ from typing import Any
 from mlflow.models import Model
 
 from .. import unavailable
+from ..backoff import Backoff
 from ..errors import ModelUnavailable
 from .process import ModelProcess
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
-
-FIRST_DELAY = 0.5
-MAX_DELAY = 30.0
-STABLE_AFTER = 60.0
-"""A process that lived this many seconds resets the back-off."""
 
 _live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 
@@ -38,8 +33,7 @@ class Supervisor:
         self._process: ModelProcess | None = None
         self._restarting: asyncio.Task[None] | None = None
         self._stopping = False
-        self._delay = FIRST_DELAY
-        self._started_at = 0.0
+        self._backoff = Backoff(first=0.5)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
@@ -50,7 +44,6 @@ class Supervisor:
         """Start the first process; its errors are the load's errors."""
         self._loop = asyncio.get_running_loop()
         self._process = await asyncio.to_thread(self._launch)
-        unavailable.install()
         _live.add(self)
 
     def call(self, value: Any, params: dict[str, Any] | None) -> Any:
@@ -84,7 +77,7 @@ class Supervisor:
             self._process.stop(timeout=2)
 
     def _launch(self) -> ModelProcess:
-        self._started_at = time.monotonic()
+        self._backoff.started()
         return ModelProcess.start(self.name, self.env, self.model_path, on_exit=self._exited_in_thread)
 
     def _exited_in_thread(self, process: ModelProcess) -> None:
@@ -105,16 +98,14 @@ class Supervisor:
             "it is being restarted, retry shortly",
         )
         self._set_ready(False)
-        if time.monotonic() - self._started_at > STABLE_AFTER:
-            self._delay = FIRST_DELAY
         self._restarting = asyncio.get_running_loop().create_task(self._restart())
 
     async def _restart(self) -> None:
         try:
             while not self._stopping:
-                logger.info("Model %r: restarting its model process in %.1fs", self.name, self._delay)
-                await asyncio.sleep(self._delay)
-                self._delay = min(self._delay * 2, MAX_DELAY)
+                delay = self._backoff.delay()
+                logger.info("Model %r: restarting its model process in %.1fs", self.name, delay)
+                await asyncio.sleep(delay)
                 try:
                     process = await asyncio.to_thread(self._launch)
                 except Exception as exc:

@@ -50,3 +50,14 @@ def test_mlservers_pool_restarts_the_worker_within_on_worker_stop():
 
     source = inspect.getsource(getattr(InferencePool.on_worker_stop, "__wrapped__", InferencePool.on_worker_stop))
     assert "if pid not in self._workers:" in source and "await self._start_worker()" in source
+
+
+def test_a_put_on_a_closing_pools_queue_is_recognised():
+    from multiprocessing import Queue as MPQueue
+
+    queue = MPQueue()
+    queue.close()
+    with pytest.raises(ValueError) as raised:
+        queue.put(1)
+    assert worker_restarts._queue_closed(raised.value)
+    assert not worker_restarts._queue_closed(ValueError("x must not be negative"))

@@ -60,3 +60,43 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order):
         assert statuses and set(statuses) == {200}, f"the healthy model answered {sorted(set(statuses))}"
     finally:
         server.stop()
+
+
+def test_a_model_that_keeps_crashing_at_load_backs_off_and_comes_back(tmp_path, model_dirs):
+    marker = tmp_path / "crash-at-load"
+    crashy = tmp_path / "crashy-model"
+    mlflow.pyfunc.save_model(str(crashy), python_model=pyfuncs.CrashAtLoad(), code_paths=[pyfuncs.__file__],
+                             signature=ModelSignature(Schema([ColSpec("double", "x")])),
+                             model_config={"marker": str(marker)})
+    repo = tmp_path / "repo"
+    write_model_settings(repo, "picky", str(model_dirs["picky"]))
+    write_model_settings(repo, "crashy", str(crashy))
+    server = Server(repo, tmp_path / "mlserver.log")
+    try:
+        for name in ("picky", "crashy"):
+            assert server.load(name).status_code == 200, server.log.read_text()[-3000:]
+        marker.touch()  # from now on the model crashes while it loads
+        assert server.infer("crashy", {"inputs": [{**X, "data": [666.0]}]}).status_code == 503
+        deadline = time.monotonic() + 60
+        while server.log.read_text().count("starting it again in") < 3:
+            assert time.monotonic() < deadline, server.log.read_text()[-3000:]
+            answer = server.infer("crashy", {"inputs": [{**X, "data": [1.0]}]})
+            assert answer.status_code == 503 and "restart" in answer.json()["error"], answer.text
+            assert server.client.get("/v2/models/crashy/ready").status_code != 200
+            assert server.infer("picky", {"inputs": [{**X, "data": [2.0]}]}).status_code == 200
+            time.sleep(0.5)
+        log = server.log.read_text()
+        delays = [float(line.split("starting it again in ")[1].split(" s")[0])
+                  for line in log.splitlines() if "starting it again in" in line]
+        assert delays[:3] == [1.0, 2.0, 4.0], delays
+        assert "Restart 2 of the worker" in log and "failed" in log
+        marker.unlink()  # the cause is gone: the next attempt succeeds
+        deadline = time.monotonic() + 60
+        while (again := server.infer("crashy", {"inputs": [{**X, "data": [1.0]}]})).status_code != 200:
+            assert again.status_code == 503, again.text
+            assert time.monotonic() < deadline, server.log.read_text()[-3000:]
+            time.sleep(0.5)
+        assert again.json()["outputs"][0]["data"] == [1.0]
+        assert server.client.get("/v2/models/crashy/ready").status_code == 200
+    finally:
+        server.stop()
