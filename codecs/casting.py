@@ -51,9 +51,10 @@ def cast(array: np.ndarray, dtype: np.dtype, name: str, expected: str, arrived: 
             raise _mismatch(name, expected, arrived, _first(array, bad))
     info = np.iinfo(dtype)
     if array.size and source != "b":
-        low, high = array.min(), array.max()
+        # compared as Python ints: as doubles, 2**63 would equal INT64's maximum and wrap
+        low, high = int(array.min()), int(array.max())
         if low < info.min or high > info.max:
-            value = _plain(low if low < info.min else high)
+            value = _plain(array.min() if low < info.min else array.max())
             raise InvalidInput(
                 f"input {name!r} expects {expected} values; {value!r} is out of range "
                 f"[{info.min}, {info.max}]"

@@ -4,7 +4,8 @@ MLServer 1.7.1 converts a ``ModelInferRequest`` in its main process, before any 
 it, with ``ModelInferRequestConverter``. There, ``raw_input_contents`` whose size does not
 match the shape and datatype, an unknown datatype, or fewer raw contents than inputs raise
 ``struct.error``, ``ValueError`` or ``IndexError``, which its gRPC handler answers
-``INTERNAL``, as if the server were at fault. :func:`install` checks each request first
+``INTERNAL``, as if the server were at fault; typed contents in another datatype's field
+(``bool_contents`` for an FP64 input) it reads as the declared datatype, silently. :func:`install` checks each request first
 (:func:`check`), and turns what the converter still cannot read into
 :class:`~runtime_mlflow.errors.InvalidInput`: ``INVALID_ARGUMENT``, with a message that
 names the input, what was expected and what arrived.
@@ -26,8 +27,13 @@ WRITTEN_FOR = "mlserver 1.7.1"
 ITEM_SIZES = {datatype: None if datatype == "BYTES" else to_dtype(datatype).itemsize for datatype in DATATYPES}
 """Bytes per element of each V2 datatype in ``raw_input_contents`` (BYTES: length-prefixed)."""
 
-_CONTENTS = ("bool_contents", "int_contents", "int64_contents", "uint_contents", "uint64_contents",
-             "fp32_contents", "fp64_contents", "bytes_contents")
+CONTENTS_FIELDS = {"BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
+                   "INT32": "int_contents", "INT64": "int64_contents", "UINT8": "uint_contents",
+                   "UINT16": "uint_contents", "UINT32": "uint_contents", "UINT64": "uint64_contents",
+                   "FP32": "fp32_contents", "FP64": "fp64_contents", "BYTES": "bytes_contents"}
+"""The ``InferTensorContents`` field that holds each datatype's values (FP16 has none: raw only)."""
+
+_CONTENTS = tuple(sorted(set(CONTENTS_FIELDS.values())))
 
 
 def check(request: Any) -> None:
@@ -40,6 +46,7 @@ def check(request: Any) -> None:
         if any(dim < 0 for dim in tensor.shape):
             raise InvalidInput(f"input {tensor.name!r} has shape {list(tensor.shape)}; a request's dimensions "
                                "must be 0 or more")
+        _check_contents_field(tensor)
     if not raw:
         return
     without = [t for t in request.inputs if not any(getattr(t.contents, f) for f in _CONTENTS)]
@@ -54,6 +61,16 @@ def check(request: Any) -> None:
         elif len(contents) != elements * size:
             raise InvalidInput(f"input {tensor.name!r}: shape {list(tensor.shape)} of {tensor.datatype} needs "
                                f"{elements * size} bytes of raw_input_contents; {len(contents)} arrived")
+
+
+def _check_contents_field(tensor: Any) -> None:
+    """Typed contents only in the field of the input's datatype (MLServer reads any field as it)."""
+    used = [f for f in _CONTENTS if getattr(tensor.contents, f)]
+    expected = CONTENTS_FIELDS.get(tensor.datatype)
+    if used and used != [expected]:
+        where = f"go in {expected}" if expected else "can only be sent as raw_input_contents"
+        raise InvalidInput(f"input {tensor.name!r} is {tensor.datatype}, whose values {where}; "
+                           f"{' and '.join(used)} arrived")
 
 
 def _check_bytes(name: str, shape: list[int], elements: int, contents: bytes) -> None:

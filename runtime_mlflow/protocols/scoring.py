@@ -5,9 +5,10 @@
 ``text/csv`` or ``application/vnd.apache.parquet`` -- and answers ``{"predictions": ...}``.
 Parsing, casting to the signature, the 415s and the error bodies
 (``{"error_code": ..., "message": ...}``) all come from
-``mlflow.pyfunc.scoring_server.invocations``, so they are MLflow's. Two differences, both
+``mlflow.pyfunc.scoring_server.invocations``, so they are MLflow's. Three differences, all
 deliberate: a request without a Content-Type answers 415 (MLflow's server fails with 500),
-and error bodies carry no ``stack_trace`` (it is logged instead).
+a body nested too deeply for MLflow's JSON reader answers 400 (MLflow's: 500), and error
+bodies carry no ``stack_trace`` (it is logged instead).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def invocations(served: Served, request: ProtocolRequest) -> Reply:
         result: InvocationsResponse = scoring_server.invocations(
             request.body, request.content_type or "", model, served.input_schema
         )
+    except RecursionError:  # MLflow's json.loads on a body nested thousands deep
+        return error(400, "BAD_REQUEST", "the body is nested too deeply to be read as JSON")
     except MlflowException as exc:
         if model.unavailable is not None:
             return error(503, "TEMPORARILY_UNAVAILABLE", str(model.unavailable))

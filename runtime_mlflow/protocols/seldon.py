@@ -175,6 +175,8 @@ def _document(request: ProtocolRequest) -> Any:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadData(f"the request body is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise BadData("the request body is nested too deeply to be read as JSON") from None
 
 
 def _data(data: Any, meta: dict[str, Any]) -> Message:

@@ -69,8 +69,19 @@ def _validated(value: dict[str, Any]) -> InferenceRequest:
         return InferenceRequest.model_validate(value)
     except ValidationError as exc:
         raise NotARequest("the body is not a V2 inference request: " + "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors(include_url=False)
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}{_arrived(e)}" for e in exc.errors(include_url=False)
         )) from None
+
+
+def _arrived(error: Any) -> str:
+    """What arrived where pydantic found a wrong value (not a missing one), shortened."""
+    if error.get("type") == "missing" or "input" not in error:
+        return ""
+    value = error["input"]
+    if isinstance(value, (dict, list)):
+        return f" (a JSON {'object' if isinstance(value, dict) else 'array'} arrived)"
+    shown = repr(value)
+    return f" ({shown if len(shown) <= 40 else shown[:37] + '...'} arrived)"
 
 
 def _kind(value: object) -> str:
@@ -82,7 +93,7 @@ def _with_arrays(body: bytes) -> InferenceRequest | None:
     """The request with each input's data as an array, or None where that is not provably it."""
     try:
         document = simdjson.Parser().parse(body)
-    except (ValueError, UnicodeDecodeError, TypeError):
+    except (ValueError, UnicodeDecodeError, TypeError, RuntimeError):  # RuntimeError: too deep, too big
         return None  # orjson reports the error
     if not isinstance(document, simdjson.Object) or not _distinct(document):
         return None

@@ -65,3 +65,33 @@ def test_typed_contents_need_no_raw():
     message = pb.ModelInferRequest(model_name="m")
     message.inputs.add(name="x", datatype="FP64", shape=[1]).contents.fp64_contents.append(1.0)
     grpc_requests.check(message)
+
+
+def typed(name, datatype, shape, field, values):
+    message = request((name, datatype, shape))
+    getattr(message.inputs[0].contents, field).extend(values)
+    return message
+
+
+def test_mlservers_converter_still_reads_any_contents_field_as_the_declared_datatype():
+    """What the field check guards against: bool_contents read as FP64 values."""
+    converted = ModelInferRequestConverter.to_types(typed("x", "FP64", [2], "bool_contents", [True, False]))
+    assert converted.inputs[0].data.root == [True, False]
+
+
+@pytest.mark.parametrize(("message", "named"), [
+    (typed("x", "FP64", [2], "bool_contents", [True, False]), ["'x'", "FP64", "fp64_contents", "bool_contents"]),
+    (typed("x", "INT8", [1], "int64_contents", [1]), ["'x'", "int_contents", "int64_contents"]),
+    (typed("x", "FP16", [1], "fp32_contents", [1.0]), ["'x'", "FP16", "raw_input_contents"]),
+])
+def test_typed_contents_in_another_datatypes_field_are_refused(message, named):
+    with pytest.raises(InvalidInput) as raised:
+        grpc_requests.check(message)
+    for text in named:
+        assert text in str(raised.value)
+
+
+def test_typed_contents_in_their_own_field_pass():
+    for datatype, field in grpc_requests.CONTENTS_FIELDS.items():
+        value = b"a" if field == "bytes_contents" else (True if field == "bool_contents" else 1)
+        grpc_requests.check(typed("x", datatype, [1], field, [value]))

@@ -8,7 +8,9 @@ or {"error": {"code", "message"}}; a stream call answers {"chunks": [that, ...]}
 
 A call with "raw": [hex, ...] sends its inputs' raw_input_contents exactly as given, with a
 ModelInferRequest built by hand (tritonclient would refuse a wrong size before sending):
-{"ok": true} or {"error": {"code", "message"}}.
+{"ok": true} or {"error": {"code", "message"}}. A call with "typed": true sends each input's
+"data" as typed contents instead ("contents": the InferTensorContents field, default the
+datatype's), with no raw contents; it answers {"outputs": {name: data}} or the error.
 
 A stream call goes through ModelStreamInfer. With a ``gate`` folder, the callback creates
 ``gate/<i>`` when response i arrives (the streaming test model waits for it before its
@@ -26,8 +28,8 @@ from tritonclient.utils import InferenceServerException
 
 
 def call(client, spec, target):
-    if "raw" in spec:
-        return raw(spec, target)
+    if "raw" in spec or spec.get("typed"):
+        return by_hand(spec, target)
     if spec.get("metadata"):
         meta = client.get_model_metadata(spec["model"], as_json=True)
         return {"metadata": meta}
@@ -40,20 +42,39 @@ def call(client, spec, target):
     return answer(result)
 
 
-def raw(spec, target):
+CONTENTS = {"BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents", "INT32": "int_contents",
+            "INT64": "int64_contents", "UINT8": "uint_contents", "UINT16": "uint_contents",
+            "UINT32": "uint_contents", "UINT64": "uint64_contents", "FP32": "fp32_contents",
+            "FP64": "fp64_contents", "BYTES": "bytes_contents"}
+
+
+def by_hand(spec, target):
     import grpc
     from tritonclient.grpc import service_pb2, service_pb2_grpc
 
     request = service_pb2.ModelInferRequest(model_name=spec["model"])
     for item in spec["inputs"]:
-        request.inputs.add(name=item["name"], datatype=item["datatype"], shape=item["shape"])
-    request.raw_input_contents.extend(bytes.fromhex(h) for h in spec["raw"])
+        tensor = request.inputs.add(name=item["name"], datatype=item["datatype"], shape=item["shape"])
+        if spec.get("typed") and "data" in item:
+            field = item.get("contents") or CONTENTS.get(item["datatype"], "fp64_contents")
+            data = [v.encode() if isinstance(v, str) else v for v in item["data"]]
+            getattr(tensor.contents, field).extend(data)
+    request.raw_input_contents.extend(bytes.fromhex(h) for h in spec.get("raw", []))
     with grpc.insecure_channel(target) as channel:
         try:
-            service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=60)
+            response = service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=60)
         except grpc.RpcError as exc:
             return {"error": {"code": exc.code().name, "message": exc.details()}}
-    return {"ok": True}
+    if not spec.get("typed"):
+        return {"ok": True}
+    outputs = {}
+    for i, out in enumerate(response.outputs):
+        if response.raw_output_contents:
+            dtype = grpcclient.triton_to_np_dtype(out.datatype)
+            outputs[out.name] = np.frombuffer(response.raw_output_contents[i], dtype=dtype).tolist()
+        else:
+            outputs[out.name] = list(getattr(out.contents, CONTENTS[out.datatype]))
+    return {"outputs": outputs}
 
 
 def stream(client, spec):
