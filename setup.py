@@ -68,6 +68,9 @@ setup(
             # S3 and GCS servers for the model-source tests, run on 127.0.0.1
             "moto[server]>=5",
             "gcp-storage-emulator>=2024.0",
+            # fuzzes the V2 routes from MLServer's OpenAPI document; <5: the 4.x API
+            # (openapi.from_dict, APIOperation.as_strategy, GenerationMode)
+            "schemathesis>=4,<5",
         ],
     },
     classifiers=[
