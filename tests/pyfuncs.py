@@ -149,14 +149,20 @@ class BatchProbe(mlflow.pyfunc.PythonModel):
 
 
 class Crasher(mlflow.pyfunc.PythonModel):
-    """Ends its own process (as a native crash would) when ``x`` is 666; else echoes ``x``."""
+    """Ends its own process when ``x`` is 666 (an exit), 11 (a segfault, as a native crash) or
+    9 (SIGKILL, as the OOM killer); else echoes ``x``."""
 
     def predict(self, context, model_input, params=None):
         import os
+        import signal
 
         x = model_input["x"].to_numpy()
         if (x == 666).any():
             os._exit(3)
+        if (x == 11).any():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if (x == 9).any():
+            os.kill(os.getpid(), signal.SIGKILL)
         return x
 
 

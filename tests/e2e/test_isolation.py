@@ -18,9 +18,13 @@ X = {"name": "x", "shape": [1], "datatype": "FP64"}
 
 # The first model of the runtime takes MLServer's default pool, a later one a pool of its
 # own (runtime_mlflow.placement): the dying model is tried in each.
-@pytest.mark.parametrize("order", [("crasher", "picky"), ("picky", "crasher")], ids=["dies-in-default-pool",
-                                                                                     "dies-in-own-pool"])
-def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order):
+@pytest.mark.parametrize(("order", "death"), [
+    pytest.param(("crasher", "picky"), 666.0, id="exits-in-default-pool"),
+    pytest.param(("picky", "crasher"), 666.0, id="exits-in-own-pool"),
+    pytest.param(("picky", "crasher"), 11.0, id="segfaults"),
+    pytest.param(("picky", "crasher"), 9.0, id="is-killed-as-by-the-oom-killer"),
+])
+def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order, death):
     crasher = tmp_path / "crasher-model"
     mlflow.pyfunc.save_model(str(crasher), python_model=pyfuncs.Crasher(), code_paths=[pyfuncs.__file__],
                              signature=ModelSignature(Schema([ColSpec("double", "x")])))
@@ -41,7 +45,7 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order):
         caller = threading.Thread(target=call_healthy)
         caller.start()
         time.sleep(0.5)
-        died = server.infer("crasher", {"inputs": [{**X, "data": [666.0]}]})
+        died = server.infer("crasher", {"inputs": [{**X, "data": [death]}]})
         assert died.status_code == 503 and "'crasher'" in died.json()["error"], died.text
         # while MLServer restarts the worker, the crashed model is not ready and answers 503 saying so; then 200
         deadline = time.monotonic() + 60
