@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import signal
 
 from mlserver.parallel.registry import InferencePoolRegistry
 from mlserver.settings import ModelParameters, ModelSettings, Settings
@@ -54,6 +55,8 @@ def test_unloading_the_last_model_of_a_gid_pool_closes_that_pool_not_the_default
 
     async def scenario() -> list:
         registry = InferencePoolRegistry(Settings(environments_dir=str(tmp_path), parallel_workers=1))
+        # the registry handles SIGCHLD from now on: give this test process its own handler back
+        signal.signal(signal.SIGCHLD, registry._original_sigchld_handler)
         closed = []
 
         async def close_pool(env_hash=None):
