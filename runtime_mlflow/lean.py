@@ -59,7 +59,9 @@ class ColumnsPlan:
         if schema is None or schema.is_tensor_spec():
             return None
         specs = schema.inputs
-        if not all(isinstance(s, ColSpec) and s.type in _PROVABLE and s.required for s in specs):
+        # s.type may be an Object, Array or Map spec (unhashable): only DataTypes can be proven
+        if not all(isinstance(s, ColSpec) and isinstance(s.type, DataType) and s.type in _PROVABLE and s.required
+                   for s in specs):
             return None
         named = schema.has_input_names()
         names = tuple(s.name for s in specs) if named else None

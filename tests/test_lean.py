@@ -178,3 +178,11 @@ def test_answers_are_bit_identical_to_pyfunc_predict(name, sklearn_models):
     expected = np.asarray(mlflow.pyfunc.load_model(str(path)).predict(rows)).ravel()
     answered = np.concatenate([np.asarray(o.data.root, dtype=expected.dtype) for o in response.outputs])
     assert answered.tobytes() == expected.tobytes()
+
+
+def test_object_array_and_map_columns_are_not_provable():
+    """Their types are specs, not DataTypes (and unhashable): the plan is None, not an error."""
+    from mlflow.types.schema import Array, DataType, Object, Property
+
+    schema = Schema([ColSpec(Object([Property("role", DataType.string)]), "m"), ColSpec(Array(DataType.long), "a")])
+    assert ColumnsPlan.compile(schema) is None
