@@ -1,10 +1,11 @@
-# `make serve`: virtualenv + install + example model + `mlserver start .`
+# `make serve`: virtualenv + install + example models + `mlserver start .`
 # `make test`:  virtualenv + install with test extras + the whole suite
 # `make bench`: side by side with mlserver-mlflow 1.7.1 and `mlflow models serve` (see benchmarks/)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 MODEL  := examples/wine/model
+IRIS   := examples/iris-proba/model
 
 .PHONY: serve test install model bench clean
 
@@ -23,7 +24,11 @@ $(MODEL)/MLmodel: examples/wine/train.py examples/wine/winequality-red.csv | $(V
 	rm -rf $(MODEL)
 	$(BIN)/python examples/wine/train.py $(MODEL)
 
-model: $(MODEL)/MLmodel
+$(IRIS)/MLmodel: examples/iris-proba/train.py | $(VENV)/.installed
+	rm -rf $(IRIS)
+	$(BIN)/python examples/iris-proba/train.py $(IRIS)
+
+model: $(MODEL)/MLmodel $(IRIS)/MLmodel
 
 # MLServer's workers exec tools by name: its bin must be on PATH.
 serve: install model

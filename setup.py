@@ -68,6 +68,15 @@ setup(
             # S3 and GCS servers for the model-source tests, run on 127.0.0.1
             "moto[server]>=5",
             "gcp-storage-emulator>=2024.0",
+            # the flavor zoo served in tests/e2e/test_flavors.py; xgboost-cpu, not xgboost,
+            # whose wheel pulls NVIDIA's NCCL (hundreds of MB) onto a CPU machine
+            "xgboost-cpu>=2",
+            "lightgbm>=4",
+            "catboost>=1.2",
+            "statsmodels>=0.14",
+            "onnx>=1.16",
+            "onnxruntime>=1.18",
+            "skl2onnx>=1.17",
             # fuzzes the V2 routes from MLServer's OpenAPI document; <5: the 4.x API
             # (openapi.from_dict, APIOperation.as_strategy, GenerationMode)
             "schemathesis>=4,<5",

@@ -14,14 +14,12 @@ from typing import Any, AsyncIterator
 import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.models.signature import ModelSignature
-from mlflow.pyfunc import PyFuncModel
 from mlserver import MLModel
 from mlserver.logging import logger
 from mlserver.types import InferenceRequest, InferenceResponse, Parameters
 
-from . import heap
+from . import heap, methods
 from .codecs import registry
-from .compat import load as loading_model
 from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
 from .environments import choose, eviction, prepare
@@ -87,38 +85,45 @@ async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: l
     choice = choose(runtime.settings, settings.environment, path)
     supervisor = None
     if choice.own_process:
+        if settings.method != methods.DEFAULT:
+            raise ModelLoadError(f"model {name!r}: parameter method {settings.method!r} is not supported yet for a "
+                                 "model with an environment of its own; serve it with environment: none")
         env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
         held.append(env)
         supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready))
         await supervisor.start()
         model: Any = RemoteModel(supervisor, path)
     else:
-        model = await _load_here(name, path)
+        model = await _load_here(name, path, settings.method)
     signature: ModelSignature | None = model.metadata.signature
-    _sync_metadata(runtime, signature)
+    _sync_metadata(runtime, signature, methods.describe(model))
     return Loaded(runtime, model, settings, signature, Held(path, source, root, held), supervisor)
 
 
-async def _load_here(name: str, path: Path) -> PyFuncModel:
+async def _load_here(name: str, path: Path, method: str) -> Any:
     try:
-        return await asyncio.to_thread(loading_model.load_model, path)
+        return await asyncio.to_thread(methods.load, name, path, method)
+    except ModelLoadError:
+        raise
     except Exception as exc:
         raise ModelLoadError(
             f"model {name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
         ) from exc
 
 
-def _sync_metadata(runtime: MLModel, signature: ModelSignature | None) -> None:
-    """Inputs and outputs from the signature, unless model-settings.json lists its own."""
-    if signature is None:
-        return
-    if runtime.inputs:
-        logger.info("Model %r: keeping the inputs in model-settings.json over the signature's", runtime.name)
-    else:
-        runtime.inputs = to_metadata_tensors(signature.inputs, INPUT_PREFIX)
+def _sync_metadata(runtime: MLModel, signature: ModelSignature | None, method_outputs: list | None) -> None:
+    """Inputs and outputs from the signature, unless model-settings.json lists its own; with
+    another method than ``predict``, the outputs that method answers (``method_outputs``)."""
+    if signature is not None:
+        if runtime.inputs:
+            logger.info("Model %r: keeping the inputs in model-settings.json over the signature's", runtime.name)
+        else:
+            runtime.inputs = to_metadata_tensors(signature.inputs, INPUT_PREFIX)
     if runtime.outputs:
         logger.info("Model %r: keeping the outputs in model-settings.json over the signature's", runtime.name)
-    elif signature.outputs is not None:
+    elif method_outputs is not None:
+        runtime.outputs = method_outputs
+    elif signature is not None and signature.outputs is not None:
         runtime.outputs = to_metadata_tensors(signature.outputs, OUTPUT_PREFIX)
 
 
@@ -142,7 +147,7 @@ class Loaded:
         self.model, self.held, self.supervisor = model, held, supervisor
         self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
-        self.streams = streamable(model.metadata)
+        self.streams = not isinstance(model, methods.MethodModel) and streamable(model.metadata)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
         self.direct: DirectPredict | None = direct_predict(model, self.plan.lean)
         self.content_type = settings.content_type or (
@@ -156,6 +161,7 @@ class Loaded:
             predict=self.predict_input,
             xtype=settings.content_type,
             mlflow_version=getattr(model, "mlflow_version", mlflow.__version__),
+            output_names=methods.output_names(model),
         )
 
     async def unload(self) -> None:

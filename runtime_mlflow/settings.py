@@ -50,6 +50,11 @@ class RuntimeSettings:
     """With ``environment: build``: if the Python version the model asks for is not on
     this machine, build with the server's Python instead of failing."""
 
+    method: str = "predict"
+    """Which method of the model answers: ``predict``, or a public method of the flavor's
+    native model (``predict_proba``, ``predict_log_proba``, ``decision_function``,
+    ``transform``, ``score_samples``, ...); see :mod:`runtime_mlflow.methods`."""
+
     @classmethod
     def from_model_settings(cls, settings: ModelSettings) -> RuntimeSettings:
         """Read and check the parameters; raises ModelLoadError naming a bad one."""
@@ -81,6 +86,7 @@ class RuntimeSettings:
             environment=_environment(settings.name, values.get("environment")),
             cache_dir=values.get("cache_dir"),
             allow_local_python=_flag(settings.name, "allow_local_python", values.get("allow_local_python", False)),
+            method=_method(settings.name, values.get("method")),
         )
 
 
@@ -99,6 +105,15 @@ def _environment(model: str, value: Any) -> str | None:
         return "none"
     if lowered in ("auto", "build"):
         return lowered
+    return value
+
+
+def _method(model: str, value: Any) -> str:
+    if value is None:
+        return "predict"
+    if not isinstance(value, str) or not value.isidentifier() or value.startswith("_"):
+        raise ModelLoadError(f"model {model!r}: parameter method is {value!r}; expected the name of a public "
+                             "method of the model, such as predict, predict_proba or transform")
     return value
 
 

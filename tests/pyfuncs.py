@@ -182,3 +182,26 @@ class CrashAtLoad(mlflow.pyfunc.PythonModel):
         if (x == 666).any():
             os._exit(3)
         return x
+
+
+class Upper(mlflow.pyfunc.PythonModel):
+    """Type-hinted: MLflow infers the signature (a list of strings) from the hints."""
+
+    def predict(self, model_input: list[str], params=None) -> list[str]:
+        return [text.upper() for text in model_input]
+
+
+try:
+    import pydantic
+
+    class Message(pydantic.BaseModel):
+        role: str
+        content: str
+
+    class Chat(mlflow.pyfunc.PythonModel):
+        """Pydantic-typed: each input element is a Message (sent as one JSON document)."""
+
+        def predict(self, model_input: list[Message], params=None) -> list[str]:
+            return [f"{m.role}: {m.content}" for m in model_input]
+except ImportError:  # pragma: no cover - pydantic comes with MLflow
+    pass

@@ -12,6 +12,9 @@ is then given the proven frame's one block instead of the frame: the array sciki
 would make of the frame itself, without its checks of the frame. Its warning that the
 array has no feature names is filtered out once such a model loads (the names were
 checked at load).
+
+:func:`enforce_schema` is MLflow's input schema enforcement on its own, for a model answered
+by another method than ``predict``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from mlflow.models.utils import _enforce_params_schema
+from mlflow.models.utils import _enforce_params_schema, _enforce_schema
 from mlflow.pyfunc import PyFuncModel
 from mlflow.sklearn import _SklearnModelWrapper
 
@@ -34,6 +37,12 @@ DIRECT_FLAVORS = frozenset({"mlflow.sklearn"})
 """Loader modules whose pyfunc wrapper only forwards to the native model."""
 
 DirectPredict = Callable[[Proven, "dict[str, Any] | None"], Any]
+
+
+def enforce_schema(data: Any, schema: Any) -> Any:
+    """``data`` as ``PyFuncModel.predict`` gives it to the flavor: after MLflow's input schema
+    enforcement (used where another method than ``predict`` answers; see :mod:`runtime_mlflow.methods`)."""
+    return _enforce_schema(data, schema)
 
 
 def direct_predict(model: Any, plan: ColumnsPlan | None) -> DirectPredict | None:

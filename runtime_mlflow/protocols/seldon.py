@@ -66,7 +66,7 @@ def predict(served: Served, request: ProtocolRequest) -> Reply:
     try:
         message = read(request)
         value = served.predict(model_input(served, message), None)
-        return Reply.json(200, respond(message, value))
+        return Reply.json(200, respond(message, value, served.output_names))
     except RuntimeMLflowError as exc:
         return error(exc.status_code, str(exc))
 
@@ -136,8 +136,9 @@ def model_input(served: Served, message: Message) -> Any:
     return _array(rows)
 
 
-def respond(message: Message, value: Any) -> dict[str, Any]:
-    """The SeldonMessage answering ``message`` with the model's ``value``."""
+def respond(message: Message, value: Any, output_names: list[str] | None = None) -> dict[str, Any]:
+    """The SeldonMessage answering ``message`` with the model's ``value``; a 2-D array's
+    ``names`` are ``output_names`` (e.g. class labels) when they fit, else Seldon's ``t:i``."""
     meta: dict[str, Any] = {}
     if message.meta.get("tags"):
         meta["tags"] = message.meta["tags"]
@@ -155,7 +156,10 @@ def respond(message: Message, value: Any) -> dict[str, Any]:
         data: dict[str, Any] = {"tensor": {"shape": list(array.shape), "values": _jsonable(array.ravel())}}
     else:
         data = {"ndarray": _jsonable(array)}
-    data["names"] = names if names is not None else _class_names(array)
+    if names is None:
+        fits = output_names is not None and array.ndim == 2 and len(output_names) == array.shape[1]
+        names = output_names if fits else _class_names(array)
+    data["names"] = names
     return {"data": data, "meta": meta}
 
 

@@ -32,6 +32,8 @@ class Served:
     """``np``, ``pd`` or ``dict`` when model-settings chose what the model receives, else None."""
     mlflow_version: str
     """The MLflow the model runs with (its environment's, when it has one)."""
+    output_names: list[str] | None = None
+    """Names of the columns of a 2-D answer (the class labels of ``predict_proba``), if known."""
 
     @property
     def input_schema(self) -> Schema | None:
