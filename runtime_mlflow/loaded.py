@@ -85,12 +85,9 @@ async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: l
     choice = choose(runtime.settings, settings.environment, path)
     supervisor = None
     if choice.own_process:
-        if settings.method != methods.DEFAULT:
-            raise ModelLoadError(f"model {name!r}: parameter method {settings.method!r} is not supported yet for a "
-                                 "model with an environment of its own; serve it with environment: none")
         env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
         held.append(env)
-        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready))
+        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready), settings.method)
         await supervisor.start()
         model: Any = RemoteModel(supervisor, path)
     else:
@@ -147,7 +144,7 @@ class Loaded:
         self.model, self.held, self.supervisor = model, held, supervisor
         self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
-        self.streams = not isinstance(model, methods.MethodModel) and streamable(model.metadata)
+        self.streams = getattr(model, "method", methods.DEFAULT) == methods.DEFAULT and streamable(model.metadata)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
         self.direct: DirectPredict | None = direct_predict(model, self.plan.lean)
         self.content_type = settings.content_type or (

@@ -62,6 +62,8 @@ class ModelProcess:
         self.name = name
         self.env = env
         self.hello: dict[str, Any] = {}
+        self.described: dict[str, Any] | None = None
+        """What the model's method answers, as the model process reported it (None: predict, or unknown)."""
         self.exit_code: int | None = None
         self._on_exit = on_exit
         self._lock = threading.Lock()
@@ -88,12 +90,13 @@ class ModelProcess:
 
     @classmethod
     def start(cls, name: str, env: Path, model_path: Path,
-              on_exit: Callable[[ModelProcess], None] | None = None) -> ModelProcess:
-        """Start the process, check the environment and load the model; ModelEnvironmentError if any fails."""
+              on_exit: Callable[[ModelProcess], None] | None = None, method: str = "predict") -> ModelProcess:
+        """Start the process, check the environment and load the model (answering with
+        ``method``); ModelEnvironmentError if any fails."""
         process = cls(name, env, on_exit)
         try:
             process._handshake()
-            process._load(model_path)
+            process._load(model_path, method)
         except BaseException:
             process.stop(timeout=2)
             raise
@@ -222,8 +225,9 @@ class ModelProcess:
             versions["mlflow"], versions["numpy"], versions["pandas"], header["pid"],
         )
 
-    def _load(self, model_path: Path) -> None:
-        header = self._answer({"op": "load", "uri": str(model_path)}, f"loading {model_path}")
+    def _load(self, model_path: Path, method: str) -> None:
+        header = self._answer({"op": "load", "uri": str(model_path), "method": method}, f"loading {model_path}")
+        self.described = header.get("described")
         if header.get("op") == "error":
             error = RemoteError(header)
             logger.error("Model %r failed to load in its environment:\n%s", self.name, error.remote_traceback)

@@ -25,10 +25,12 @@ _live: weakref.WeakSet[Supervisor] = weakref.WeakSet()
 class Supervisor:
     """One model process for one model; ``set_ready`` hears when the model goes down and comes back."""
 
-    def __init__(self, name: str, env: Path, model_path: Path, set_ready: Callable[[bool], None]) -> None:
+    def __init__(self, name: str, env: Path, model_path: Path, set_ready: Callable[[bool], None],
+                 method: str = "predict") -> None:
         self.name = name
         self.env = env
         self.model_path = model_path
+        self.method = method
         self._set_ready = set_ready
         self._process: ModelProcess | None = None
         self._restarting: asyncio.Task[None] | None = None
@@ -78,7 +80,8 @@ class Supervisor:
 
     def _launch(self) -> ModelProcess:
         self._backoff.started()
-        return ModelProcess.start(self.name, self.env, self.model_path, on_exit=self._exited_in_thread)
+        return ModelProcess.start(self.name, self.env, self.model_path, on_exit=self._exited_in_thread,
+                                  method=self.method)
 
     def _exited_in_thread(self, process: ModelProcess) -> None:
         loop = self._loop
@@ -133,6 +136,10 @@ class RemoteModel:
     def __init__(self, supervisor: Supervisor, model_path: Path) -> None:
         self.supervisor = supervisor
         self.metadata = Model.load(str(model_path))
+        self.method = supervisor.method
+        process = supervisor.process
+        self.described = process.described if process is not None else None
+        """What ``method`` answers, as the model process reported it at load (see :mod:`runtime_mlflow.methods`)."""
 
     @property
     def mlflow_version(self) -> str:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import envkit
+import numpy as np
 import pandas as pd
 import pytest
 from mlserver_process import Server, write_model_settings
@@ -375,3 +376,24 @@ def test_a_named_archive_with_mlflow_3_runs_as_a_model_process(packed_env, nativ
         assert re.search(r"Model 'named': environment .* runs Python 3\.\d+\.\d+, MLflow 3\.", srv.log.read_text())
     finally:
         srv.stop()
+
+
+def test_a_method_answers_from_the_models_own_environment(env_server, packed_env, features):
+    folder = model_folder(packed_env, env_server.models / "classifier", "classifier")
+    for name, method in (("classifier_proba", "predict_proba"), ("classifier_nope", "transform")):
+        write_model_settings(env_server.repo, name, str(folder), cache_dir=str(env_server.cache), method=method)
+    assert env_server.load("classifier_proba").status_code == 200, env_server.log.read_text()[-3000:]
+    classes = packed_env.expected["classes"]
+    (meta,) = env_server.client.get("/v2/models/classifier_proba").json()["outputs"]
+    assert (meta["name"], meta["shape"], meta["parameters"]["classes"]) == ("predict_proba", [-1, len(classes)],
+                                                                             classes)
+    output = env_server.infer("classifier_proba", wine_request(features.head(5))).json()["outputs"][0]
+    assert output["shape"] == [5, len(classes)]
+    np.testing.assert_allclose(np.reshape(output["data"], (5, len(classes))), packed_env.expected["proba"],
+                               rtol=1e-12)
+    seldon = env_server.client.post("/v2/models/classifier_proba/api/v1.0/predictions", json={
+        "data": {"names": list(features.columns), "ndarray": features.head(5).to_numpy().tolist()}}).json()
+    assert seldon["data"]["names"] == [str(c) for c in classes]
+    refused = env_server.load("classifier_nope")
+    assert refused.status_code >= 400 and "'transform'" in refused.text and "predict_proba" in refused.text
+    assert env_server.infer("wine_env", wine_request(features.head(2))).status_code == 200

@@ -8,7 +8,9 @@ Saves, with the environment's own MLflow, numpy, pandas and scikit-learn:
   environment has, and reports where it runs;
 - OUT_DIR/echo: a pyfunc that returns its input DataFrame unchanged;
 - OUT_DIR/counter: a pyfunc with ``predict_stream`` (streams numbers formatted by ``humanize``);
-and writes OUT_DIR/expected.json with the environment's own predictions for the wine rows.
+- OUT_DIR/classifier: a LogisticRegression of the wine quality (served with ``method: predict_proba``);
+and writes OUT_DIR/expected.json with the environment's own predictions for the wine rows,
+and the classifier's probabilities for the first five and its classes.
 """
 
 import json
@@ -22,7 +24,7 @@ import numpy
 import pandas as pd
 import sklearn
 from mlflow.models import infer_signature
-from sklearn.linear_model import ElasticNet
+from sklearn.linear_model import ElasticNet, LogisticRegression
 
 HERE = Path(__file__).resolve().parent
 
@@ -55,10 +57,16 @@ def main(out, csv):
         signature=infer_signature(pd.DataFrame({"n": [3]}), params={"gate": ""}),
     )
 
+    classifier = LogisticRegression(max_iter=3000).fit(features, data["quality"])
+    mlflow.sklearn.save_model(classifier, str(out / "classifier"),
+                              signature=infer_signature(features, classifier.predict(features)))
+
     expected = {
         "versions": {"python": sys.version.split()[0], "mlflow": mlflow.__version__, "numpy": numpy.__version__,
                      "pandas": pd.__version__, "sklearn": sklearn.__version__},
         "wine": predictions.tolist(),
+        "proba": classifier.predict_proba(features.head(5)).tolist(),
+        "classes": classifier.classes_.tolist(),
     }
     (out / "expected.json").write_text(json.dumps(expected))
 

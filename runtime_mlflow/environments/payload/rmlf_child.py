@@ -5,7 +5,9 @@ Started by the server as::
     <env>/bin/python -I -c "<bootstrap>" <payload dir> --fd N --parent PID
 
 It says hello first (its Python, numpy, pandas and MLflow versions, or why one of them
-cannot be imported), then serves ``load``, ``predict``, ``stream`` and ``bye`` requests in order. A ``stream``
+cannot be imported), then serves ``load`` (with a ``method`` other than ``predict``, it
+answers what that method answers: see ``rmlf_methods``), ``predict``, ``stream`` and
+``bye`` requests in order. A ``stream``
 is answered by one ``chunk`` frame per item the model's ``predict_stream`` yields, then
 ``end`` (or ``error``, even after some chunks).
 Anything the model prints goes to stderr, which the server logs; the socket carries
@@ -24,6 +26,7 @@ import threading
 import time
 import traceback
 
+import rmlf_methods as methods
 import rmlf_wire as wire
 
 
@@ -48,8 +51,8 @@ def main(argv):
             return 0
         try:
             if op == "load":
-                model = _load(header["uri"])
-                channel.send({"op": "loaded"})
+                model, described = _load(header["uri"], header.get("method") or methods.DEFAULT)
+                channel.send({"op": "loaded", "described": described})
             elif op == "predict":
                 if model is None:
                     raise RuntimeError("predict before load")
@@ -91,15 +94,30 @@ def _hello():
     return hello
 
 
-def _load(uri):
+def _load(uri, method):
+    """The model answering with ``method``, and what that method answers (None: unknown, or predict)."""
     import mlflow.pyfunc
+    from mlflow.models import Model
 
-    model = mlflow.pyfunc.load_model(uri)
+    flavors = Model.load(uri).flavors
+    described = None
+    if method == methods.DEFAULT and methods.PYFUNC in flavors:
+        model = mlflow.pyfunc.load_model(uri)
+    else:
+        from mlflow.models.utils import _enforce_schema
+
+        if methods.PYFUNC in flavors:
+            raw = methods.raw_model(mlflow.pyfunc.load_model(uri))
+        else:
+            raw = methods.load_native(uri, flavors)
+        methods.check(raw, method)
+        model = methods.MethodModel(raw, method, Model.load(uri), _enforce_schema)
+        described = methods.describe(raw, method)
     # This process lives for one model: freeze what loading made, so full collections
     # skip it (see runtime_mlflow/heap.py for why).
     gc.collect()
     gc.freeze()
-    return model
+    return model, described
 
 
 def _predict(model, data, params):
