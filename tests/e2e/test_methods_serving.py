@@ -3,6 +3,8 @@ probabilities, a transformer without a pyfunc flavor, and a method a model lacks
 
 from __future__ import annotations
 
+import json
+
 import mlflow.sklearn
 import numpy as np
 import pytest
@@ -111,3 +113,16 @@ def test_a_method_the_model_lacks_fails_its_load_and_the_others_keep_serving(iri
     message = response.json()["error"]
     assert "'transform'" in message and "predict_proba" in message and "decision_function" in message
     assert server.infer("iris", v2(rows)).json()["outputs"][0]["data"] == classifier.predict(rows).tolist()
+
+
+def test_infer_stream_answers_the_method_in_one_event(iris):
+    server, rows, classifier, _ = iris
+    events = []
+    with server.client.stream("POST", "/v2/models/iris-proba/infer_stream", json=v2(rows)) as response:
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[len("data: "):]))
+    assert len(events) == 1 and events[0]["outputs"][0]["name"] == "predict_proba"
+    np.testing.assert_allclose(np.reshape(events[0]["outputs"][0]["data"], (4, 3)), classifier.predict_proba(rows),
+                               rtol=1e-12)

@@ -320,3 +320,12 @@ def test_a_full_cache_evicts_what_no_loaded_model_uses(stores, rows, tmp_path, p
         assert len(cached(cache)) == 1 and not (cached(cache) & left)
     finally:
         srv.stop()
+
+
+def test_one_remote_model_served_twice_is_downloaded_once(source_server, stores, rows):
+    assert serve(source_server, "twice_a", "s3://models/wine").status_code == 200
+    before = source_server.log.read_text().count("Reusing cached model")
+    assert serve(source_server, "twice_b", "s3://models/wine", method="predict").status_code == 200
+    log = source_server.log.read_text()
+    assert log.count("Reusing cached model") == before + 1
+    assert answer(source_server, "twice_b", rows) == answer(source_server, "twice_a", rows)
