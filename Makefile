@@ -34,7 +34,9 @@ model: $(MODEL)/MLmodel $(IRIS)/MLmodel
 serve: install model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mlserver start .
 
+# tests/test_deploy.py builds the image's virtualenv with the system Python (Debian's python3-venv)
 test: install
+	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 # wrk is the REST load generator (a Debian package); the reference server gets a

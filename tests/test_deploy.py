@@ -1,0 +1,148 @@
+"""The image recipe, tested outside a container (no base image can be pulled here).
+
+A fresh virtualenv is built by ``deploy/install.sh``, the script the Dockerfile runs, from
+a copy of this checkout; then ``deploy/entrypoint.sh``, the image's entrypoint, is started
+as ``nobody`` (who cannot write the model folder or the virtualenv) against a read-only
+model folder, as KServe starts it (``MLSERVER_MODEL_*`` variables, no model-settings.json)
+and as ``mlserver build``'s layout is started (a folder of model-settings.json files).
+The model folder's checksum must not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "e2e"))
+from mlserver_process import free_ports, stop_process  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+NOBODY = 65534
+SYSTEM_PYTHON = "/usr/bin/python3"
+"""The image's Python stands in for python:3.11-slim's: the system one, which ``nobody`` can run
+(this machine's other interpreters live under /root). ``make test`` installs python3-venv."""
+
+
+def checksum(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    """What the Dockerfile makes: the virtualenv, the entrypoint and a read-only model folder."""
+    if os.geteuid() != 0:
+        pytest.fail("this test starts the server as another user; it must run as root (as CI does)")
+    base = Path(tempfile.mkdtemp(prefix="rmlf-image-"))
+    base.chmod(0o755)
+    try:
+        source = shutil.copytree(ROOT, base / "src", ignore=shutil.ignore_patterns(
+            ".venv", ".bench", ".git", "__pycache__", "*.egg-info", "build", "model", "mlruns"))
+        subprocess.run([str(source / "deploy" / "install.sh"), str(source), str(base / "venv")], check=True,
+                       env={**os.environ, "PYTHON": SYSTEM_PYTHON}, timeout=900)
+        models = base / "models"
+        subprocess.run([sys.executable, str(ROOT / "examples" / "iris-proba" / "train.py"), str(models / "model")],
+                       check=True, capture_output=True)
+        for name in ("labels", "proba"):
+            shutil.copytree(ROOT / "examples" / "iris-proba" / name, models / name)
+        for path in [models, *models.rglob("*")]:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        yield base
+    finally:
+        for path in [base, *base.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class Started:
+    """``deploy/entrypoint.sh`` run as ``nobody`` with ``environ``."""
+
+    def __init__(self, base: Path, models: Path, environ: dict[str, str]) -> None:
+        http, grpc, metrics = free_ports(3)
+        self.url = f"http://127.0.0.1:{http}"
+        self.state = Path(tempfile.mkdtemp(prefix="state-", dir=base))
+        os.chown(self.state, NOBODY, NOBODY)
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.state), "MLSERVER_HOST": "127.0.0.1",
+               "MLSERVER_HTTP_PORT": str(http), "MLSERVER_GRPC_PORT": str(grpc), "MLSERVER_METRICS_PORT": str(metrics),
+               "MLSERVER_DEBUG": "false", "RUNTIME_MLFLOW_STATE": str(self.state),
+               "RUNTIME_MLFLOW_VENV": str(base / "venv"), "MLSERVER_MODELS_DIR": str(models), **environ}
+        self.log = (base / f"{self.state.name}.log").open("w")
+        self.process = subprocess.Popen(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+             str(base / "src" / "deploy" / "entrypoint.sh")],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd="/")
+        self.client = httpx.Client(base_url=self.url, timeout=30)
+
+    def ready(self, *names: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, Path(self.log.name).read_text()[-3000:]
+            try:
+                if all(self.client.get(f"/v2/models/{n}/ready").status_code == 200 for n in names):
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(Path(self.log.name).read_text()[-3000:])
+
+    def stop(self) -> None:
+        self.client.close()
+        stop_process(self.process, 30)
+        self.log.close()
+
+
+IRIS = {"inputs": [{"name": c, "shape": [1], "datatype": "FP64", "data": [v]} for c, v in
+                   zip(["sepal_length", "sepal_width", "petal_length", "petal_width"], [5.1, 3.5, 1.4, 0.2])]}
+
+
+def test_kserve_style_variables_alone_serve_a_read_only_model_as_nobody(image):
+    model = image / "models" / "model"
+    before = checksum(model)
+    server = Started(image, model, {
+        "MLSERVER_MODEL_NAME": "iris", "MLSERVER_MODEL_IMPLEMENTATION": "runtime_mlflow.MLflowRuntime",
+        "MLSERVER_MODEL_URI": str(model), "MLSERVER_MODEL_EXTRA": '{"method": "predict_proba"}'})
+    try:
+        server.ready("iris")
+        output = server.client.post("/v2/models/iris/infer", json=IRIS).json()["outputs"][0]
+        assert output["name"] == "predict_proba" and output["shape"] == [1, 3]
+        assert server.client.get("/v2/health/live").status_code == 200
+    finally:
+        server.stop()
+    assert checksum(model) == before
+    assert os.stat(server.state / "metrics").st_uid == NOBODY  # what it wrote, it wrote in its state folder
+
+
+def test_a_folder_of_model_settings_is_served_as_mlserver_build_lays_it_out(image):
+    models = image / "models"
+    before = checksum(models)
+    server = Started(image, models, {})
+    try:
+        server.ready("iris", "iris-proba")
+        labels = server.client.post("/v2/models/iris/infer", json=IRIS).json()["outputs"][0]["data"]
+        assert labels == ["setosa"]
+    finally:
+        server.stop()
+    assert checksum(models) == before
+
+
+def test_the_dockerfile_runs_the_tested_script_and_entrypoint():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "/src/deploy/install.sh /src /opt/runtime-mlflow" in dockerfile
+    assert "deploy/entrypoint.sh /usr/local/bin/runtime-mlflow-entrypoint" in dockerfile
+    assert "USER 1000" in dockerfile and 'ENTRYPOINT ["/usr/local/bin/runtime-mlflow-entrypoint"]' in dockerfile
+    for port in ("MLSERVER_HTTP_PORT=8080", "MLSERVER_GRPC_PORT=8081", "MLSERVER_METRICS_PORT=8082"):
+        assert port in dockerfile
