@@ -397,3 +397,27 @@ def test_a_method_answers_from_the_models_own_environment(env_server, packed_env
     refused = env_server.load("classifier_nope")
     assert refused.status_code >= 400 and "'transform'" in refused.text and "predict_proba" in refused.text
     assert env_server.infer("wine_env", wine_request(features.head(2))).status_code == 200
+
+
+def test_alive_but_not_ready_while_an_environment_unpacks(packed_env, tmp_path):
+    """What Kubernetes' probes see while a model loads slowly: live 200, the model and the
+    server not ready, and the reason in the log."""
+    repo = tmp_path / "repo"
+    folder = model_folder(packed_env, tmp_path / "models" / "wine", "wine")
+    write_model_settings(repo, "slow", str(folder), cache_dir=str(tmp_path / "cache"))  # an empty cache: unpacks
+    srv = Server(repo, tmp_path / "mlserver.log", load_models_at_startup=True)
+    try:
+        seen = []
+        deadline = time.monotonic() + 180
+        while srv.client.get("/v2/models/slow/ready").status_code != 200:
+            assert time.monotonic() < deadline, srv.log.read_text()[-3000:]
+            seen.append((srv.client.get("/v2/health/live").status_code, srv.client.get("/v2/health/ready").status_code,
+                         "Extracting" in srv.log.read_text()))
+            time.sleep(0.2)
+        assert seen, "the model was ready before the first probe"
+        assert {live for live, _, _ in seen} == {200}
+        assert 200 not in {ready for _, ready, _ in seen}
+        assert any(extracting for _, _, extracting in seen)  # the reason is in the log while not ready
+        assert srv.client.get("/v2/health/ready").status_code == 200
+    finally:
+        srv.stop()
