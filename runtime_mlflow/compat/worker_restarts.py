@@ -13,6 +13,9 @@ A request that reaches a pool while it closes (its last model being unloaded) fi
 the pool has let go (500, ``KeyError``) or its closed queue (500, ``ValueError``); that is a
 503 saying the model is being unloaded.
 
+MLServer's SIGCHLD handler is made to collect only its workers' exit statuses, not those of
+the model processes this runtime starts in the main process.
+
 A worker that dies soon after it started (a model that crashes while it loads, or soon
 after) is restarted after a back-off (:mod:`runtime_mlflow.backoff`: nothing the first
 time, then 1 s doubling to 30 s) instead of in a tight loop; a new worker that cannot load
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -33,10 +37,10 @@ from typing import Any
 
 import grpc
 from mlserver.grpc import utils as grpc_utils
-from mlserver.parallel import dispatcher, pool
+from mlserver.parallel import dispatcher, pool, registry
 from mlserver.parallel.errors import WorkerStop
 
-from .. import unavailable
+from .. import metrics, unavailable
 from ..backoff import Backoff
 from ..errors import ModelUnavailable
 
@@ -106,6 +110,7 @@ def install() -> None:
     Dispatcher.dispatch_request = _dispatch_request  # type: ignore[method-assign]
     grpc_utils.STATUS_CODE_MAPPING.setdefault(503, grpc.StatusCode.UNAVAILABLE)
     _track_readiness()
+    _reap_own_workers_only()
 
 
 @dataclass
@@ -164,6 +169,8 @@ def _track_readiness() -> None:
         if state.closed:
             return
         models = sorted(m.name for m in state.down)
+        for name in models:
+            metrics.restarted(name)
         for model in list(state.down):
             model.ready = True
             unavailable.mark_up(model.name)
@@ -200,3 +207,32 @@ def _track_readiness() -> None:
     _start_worker.__wrapped__ = start_worker  # type: ignore[attr-defined]
     Pool.load_model, Pool.reload_model = _load_model, _reload_model  # type: ignore[method-assign]
     Pool.on_worker_stop, Pool._start_worker, Pool.close = _on_worker_stop, _start_worker, _close  # type: ignore
+
+
+def _reap_own_workers_only() -> None:
+    """Replace ``InferencePoolRegistry._handle_worker_stop``, MLServer's SIGCHLD handler.
+
+    MLServer's reaps whichever child exited (``os.waitpid(-1, WNOHANG)``): also the model
+    processes this runtime starts in the main process, whose own ``wait`` then finds no
+    status (a model process killed by a signal was logged as having exited with status 0);
+    and as signals coalesce, of several workers dying at once it reaped one. This one
+    collects the status of each of the pools' workers that has exited, and of nothing else.
+    """
+    Registry = registry.InferencePoolRegistry
+    if getattr(Registry._handle_worker_stop, _HOOKED, False):
+        return
+
+    async def _handle_worker_stop(self: Any, signum: Any, frame: Any) -> None:
+        pools = [self._default_pool, *self._pools.values()]
+        for pid in [pid for p in pools for pid in list(p._workers)]:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if done == 0 or status == 0:
+                continue  # still running, or stopped gracefully
+            await self._default_pool.on_worker_stop(pid, status)
+            await asyncio.gather(*[p.on_worker_stop(pid, status) for p in self._pools.values()])
+
+    setattr(_handle_worker_stop, _HOOKED, True)
+    Registry._handle_worker_stop = _handle_worker_stop  # type: ignore[method-assign]

@@ -61,3 +61,37 @@ def test_a_put_on_a_closing_pools_queue_is_recognised():
         queue.put(1)
     assert worker_restarts._queue_closed(raised.value)
     assert not worker_restarts._queue_closed(ValueError("x must not be negative"))
+
+
+def test_mlservers_sigchld_handler_still_reaps_any_child_through_a_late_bound_method():
+    """What ``_reap_own_workers_only`` replaces, and why replacing the method is enough."""
+    from mlserver.parallel import registry
+
+    worker_restarts.install()
+    original = inspect.getsource(registry.InferencePoolRegistry.__init__)
+    assert "asyncio.create_task(self._handle_worker_stop(*args))" in original
+    assert getattr(registry.InferencePoolRegistry._handle_worker_stop, "_runtime_mlflow_restarts", False)
+
+
+def test_the_sigchld_handler_leaves_other_children_to_their_own_wait():
+    import subprocess
+    import sys
+    import time as clock
+    from types import SimpleNamespace
+
+    from mlserver.parallel import registry
+
+    worker_restarts.install()
+    other = subprocess.Popen([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+    clock.sleep(1)  # it has died, unreaped
+    stopped = []
+
+    class Pool:
+        _workers: dict = {}
+
+        async def on_worker_stop(self, pid, status):
+            stopped.append(pid)
+
+    fake = SimpleNamespace(_default_pool=Pool(), _pools={})
+    asyncio.run(registry.InferencePoolRegistry._handle_worker_stop(fake, 17, None))
+    assert stopped == [] and other.wait(5) == -9  # its status was left for its own wait
