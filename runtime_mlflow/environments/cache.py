@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from .. import metrics
 from ..errors import ModelEnvironmentError
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
@@ -117,6 +118,7 @@ def hold(root: Path, key: str) -> IO[str]:
 def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str) -> Path:
     noun = kind[:-1]
     found = lookup(root, key, kind)
+    metrics.cache_lookup(noun, found is not None)
     if found is not None:
         logger.info("Reusing cached %s %s for %s", noun, found, what)
         return found
@@ -143,6 +145,7 @@ def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, 
             temporary.unlink()
         os.symlink(folder.name, temporary)
         os.replace(temporary, environments / key)
+        metrics.cache_filled(noun, time.monotonic() - started)
         logger.info("%s for %s ready in %.1fs at %s (%.1f MB)", noun.capitalize(), what,
                     time.monotonic() - started, folder, complete["bytes"] / 1e6)
         return folder

@@ -12,7 +12,7 @@ from typing import Any
 
 from mlflow.models import Model
 
-from .. import unavailable
+from .. import metrics, unavailable
 from ..backoff import Backoff
 from ..errors import ModelUnavailable
 from .process import ModelProcess
@@ -118,6 +118,7 @@ class Supervisor:
                     await asyncio.to_thread(process.stop)
                     return
                 self._process = process
+                metrics.restarted(self.name)
                 unavailable.mark_up(self.name)
                 self._set_ready(True)
                 logger.info("Model %r: model process restarted (pid %d)", self.name, process.pid)

@@ -21,6 +21,7 @@ its status instead of a 200 stream that breaks) before MLServer's own.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Awaitable, Callable
 
 from mlserver.errors import ModelNotFound
@@ -33,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from .. import unavailable
+from .. import metrics, unavailable
 from . import sse, v2
 from .body import TooLarge, max_bytes, read_body
 from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_error, scoring_timeout, seldon_error
@@ -63,6 +64,7 @@ def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
         return
     max_bytes()  # a malformed size limit fails the first load, naming the variable, not every request
     setattr(app.state, _INSTALLED, True)
+    metrics.count_infer(data_plane)
     routes = Routes(data_plane._model_registry)
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
@@ -94,6 +96,16 @@ class Routes:
         return endpoint
 
     async def handle(self, kind: str, request: Request) -> Response:
+        started = time.perf_counter()
+        response = await self._handle(kind, request)
+        name = request.path_params.get("model_name") or getattr(request.state, "model_name", None)
+        if name is not None and kind in ("invocations", "seldon.predict"):
+            protocol = "invocations" if kind == "invocations" else "seldon"
+            metrics.request(name, request.path_params.get("model_version"), protocol, response.status_code,
+                            time.perf_counter() - started)
+        return response
+
+    async def _handle(self, kind: str, request: Request) -> Response:
         protocol = _Errors(seldon=kind.startswith("seldon."))
         if kind == "seldon.ping" and "model_name" not in request.path_params:
             return PlainTextResponse("pong")  # Seldon's liveness: the server answers
@@ -101,6 +113,7 @@ class Routes:
         if isinstance(found, Reply):
             return _response(found)
         model = found
+        request.state.model_name = model.name  # for the metrics of a root path
         if kind == "seldon.ping":
             return PlainTextResponse("pong")
         if not model.ready:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from mlserver.errors import MLServerError
@@ -22,6 +23,7 @@ from mlserver.types import InferenceRequest, InferenceResponse
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .. import metrics
 from .v2 import read
 
 PATHS = ("/infer_stream", "/generate_stream")
@@ -33,12 +35,15 @@ def infer_stream(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awa
         if isinstance(read_, Response):
             return read_
         payload, name, version = read_
+        started = time.perf_counter()
         stream = data_plane.infer_stream(_once(payload), name, version)
         # One task reads the whole stream: MLServer's data plane sets context variables
         # when the stream starts and resets them when it ends, in the same context.
         handoff: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=1)
         reader = asyncio.create_task(_read(stream, handoff))
         kind, first = await handoff.get()
+        code = metrics.status_of(first) if kind == "error" else 200
+        metrics.request(name, version, "v2_stream", code, time.perf_counter() - started)
         if kind == "error":
             raise first  # before the stream starts: MLServer's error handlers answer it
         return StreamingResponse(_events(kind, first, handoff, reader), media_type="text/event-stream")

@@ -22,6 +22,7 @@ from mlserver.utils import extract_headers, insert_headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .. import metrics
 from .body import TooLarge, read_body
 from .v2_body import NotARequest, parse_request
 
@@ -54,7 +55,8 @@ def infer(data_plane: DataPlane, arrays: bool) -> Callable[[Request], Awaitable[
             return read_
         payload, name, version = read_
         try:
-            response = await data_plane.infer(payload, name, version)
+            with metrics.protocol("v2_rest"):
+                response = await data_plane.infer(payload, name, version)
         except MLServerError as exc:
             return error(exc.status_code, str(exc))
         headers = extract_headers(response)

@@ -38,6 +38,7 @@ class Server:
         self.http_port, self.grpc_port, metrics_port = free_ports(3)
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.grpc = f"127.0.0.1:{self.grpc_port}"
+        self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
         settings = {
             "debug": False,
             "host": "127.0.0.1",

@@ -23,6 +23,7 @@ import envkit
 import numpy as np
 import pandas as pd
 import pytest
+from metrics_text import sample
 from mlserver_process import Server, write_model_settings
 
 WINE_CSV = Path(__file__).resolve().parents[2] / "examples" / "wine" / "winequality-red.csv"
@@ -226,6 +227,16 @@ def test_a_killed_model_process_comes_back_without_a_server_restart(env_server, 
     assert "was killed by signal 9 (SIGKILL)" in env_server.log.read_text()
     other = env_server.infer("wine_env", wine_request(features.head(2)))  # other models never noticed
     assert other.status_code == 200
+    assert sample(env_server.metrics_url, "runtime_mlflow_model_restarts_total", model="echo_env") >= 1
+
+
+def test_cache_metrics_count_unpacks_and_reuses(env_server):
+    """Four models share one archive in one cache: one miss (unpacked once, timed), three hits."""
+    url = env_server.metrics_url
+    assert sample(url, "runtime_mlflow_cache_lookups_total", kind="environment", result="miss") >= 1
+    assert sample(url, "runtime_mlflow_cache_lookups_total", kind="environment", result="hit") >= 3
+    assert sample(url, "runtime_mlflow_cache_fill_seconds_count", kind="environment") >= 1
+    assert sample(url, "runtime_mlflow_cache_fill_seconds_sum", kind="environment") > 0
 
 
 def test_unload_stops_the_model_process(env_server):
