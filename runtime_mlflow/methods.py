@@ -31,6 +31,7 @@ from .environments.payload.rmlf_methods import (
     DEFAULT,
     PYFUNC,
     MethodModel,
+    NoLoadableFlavor,
     NoSuchMethod,
     check,
     load_native,
@@ -58,7 +59,7 @@ def load(name: str, path: Path, method: str) -> Any:
         check(raw, method)
     except NoSuchMethod as exc:
         raise ModelLoadError(f"model {name!r} has {exc}") from None
-    except ImportError as exc:
+    except NoLoadableFlavor as exc:
         raise ModelLoadError(f"model {name!r}: {exc}") from None
     return MethodModel(raw, method, metadata, enforce_schema)
 

@@ -105,3 +105,9 @@ def test_the_parameter_must_name_a_public_method():
     for bad in ("_private", "predict proba", 3, ""):
         with pytest.raises(ModelLoadError, match="parameter method"):
             RuntimeSettings.from_model_settings(settings(bad))
+
+
+def test_a_model_with_no_flavor_mlflow_can_load_says_so(tmp_path):
+    (tmp_path / "MLmodel").write_text("flavors:\n  no_such_flavor:\n    data: x\n")
+    with pytest.raises(ModelLoadError, match=r"model 'm': the model has no python_function flavor .*no_such_flavor"):
+        methods.load("m", tmp_path, "predict")

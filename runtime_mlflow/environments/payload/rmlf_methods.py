@@ -22,6 +22,10 @@ class NoSuchMethod(AttributeError):
     """The model has no public method of that name."""
 
 
+class NoLoadableFlavor(ImportError):
+    """The model has no python_function flavor and no flavor MLflow can load natively."""
+
+
 class MethodModel:
     """A loaded model answering with ``method``: ``predict(data, params)`` and ``metadata``,
     as a pyfunc model has them. ``enforce(data, schema)`` is MLflow's input schema enforcement."""
@@ -49,7 +53,7 @@ def raw_model(pyfunc_model):
 
 
 def load_native(uri, flavors):
-    """The model loaded by the first of its flavors MLflow can load natively (ImportError if none)."""
+    """The model loaded by the first of its flavors MLflow can load natively (NoLoadableFlavor if none)."""
     tried = []
     for flavor in flavors:
         if flavor == PYFUNC:
@@ -62,7 +66,7 @@ def load_native(uri, flavors):
         if callable(getattr(module, "load_model", None)):
             return module.load_model(uri)
         tried.append("%s (mlflow.%s cannot load models)" % (flavor, flavor))
-    raise ImportError("the model has no python_function flavor and no flavor MLflow can load natively (%s)"
+    raise NoLoadableFlavor("the model has no python_function flavor and no flavor MLflow can load natively (%s)"
                       % (", ".join(tried) or "none listed in MLmodel"))
 
 
