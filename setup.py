@@ -77,6 +77,8 @@ setup(
             "onnx>=1.16",
             "onnxruntime>=1.18",
             "skl2onnx>=1.17",
+            # validates the manifests' core Kubernetes parts offline (schemas ship with it)
+            "kubernetes-validate>=1.30",
             # fuzzes the V2 routes from MLServer's OpenAPI document; <5: the 4.x API
             # (openapi.from_dict, APIOperation.as_strategy, GenerationMode)
             "schemathesis>=4,<5",

@@ -1,8 +1,11 @@
 """The KServe and Seldon Core 2 manifests under deploy/: they parse, and they agree with each
 other and with what the runtime and MLServer actually read (names, formats, ports, variables).
 
-Not yet checked here: validity against each engine's published schema (the kserve SDK's
-generated models, kubernetes-validate); no cluster runs here.
+The parts of each object that are core Kubernetes (a serving runtime's containers and
+volumes, a Seldon Server's pod spec, an InferenceService's env) are validated with
+kubernetes-validate against Kubernetes 1.30's schema, as a Pod. Not yet checked: the
+engines' own fields against their published CRD schemas (the kserve SDK's pins clash with
+MLServer's); no cluster runs here.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 from mlserver.settings import ModelParameters, ModelSettings, Settings
@@ -123,6 +127,34 @@ def test_seldon_models_require_a_capability_the_server_offers():
     for model in models:
         assert set(model["spec"]["requirements"]) <= capabilities
         assert model["spec"]["storageUri"]
+
+
+KUBERNETES = "1.30"
+
+
+def as_pod(containers: list[dict], volumes: list[dict] | None = None) -> dict:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"},
+            "spec": {"containers": containers, **({"volumes": volumes} if volumes else {})}}
+
+
+def test_the_core_kubernetes_parts_are_valid_kubernetes():
+    kserve, seldon = documents("kserve"), documents("seldon-core-2")
+    pods = [as_pod(d["spec"]["containers"], d["spec"].get("volumes"))
+            for d in by_kind(kserve, "ClusterServingRuntime") + by_kind(kserve, "ServingRuntime")]
+    pods += [as_pod([{"name": "kserve-container", "image": "x", "env": d["spec"]["predictor"]["model"].get("env", []),
+                      "envFrom": d["spec"]["predictor"]["model"].get("envFrom", [])}])
+             for d in by_kind(kserve, "InferenceService")]
+    pods += [as_pod(d["spec"]["podSpec"]["containers"]) for d in by_kind(seldon, "Server")]
+    for pod in pods:
+        kubernetes_validate.validate(pod, KUBERNETES, strict=True)
+
+
+def test_the_validator_refuses_a_misspelt_field():
+    """The check above can fail: a probe with a misspelt field is refused."""
+    (runtime,) = by_kind(documents("kserve"), "ClusterServingRuntime")
+    container = {**runtime["spec"]["containers"][0], "readinessProbe": {"httpGet": {"pathh": "/", "port": 8080}}}
+    with pytest.raises(kubernetes_validate.ValidationError, match="pathh"):
+        kubernetes_validate.validate(as_pod([container]), KUBERNETES, strict=True)
 
 
 @pytest.mark.parametrize("path", sorted(DEPLOY.rglob("*.yaml")), ids=lambda p: p.name)
