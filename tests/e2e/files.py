@@ -1,8 +1,10 @@
 """A plain HTTP file server for archives: ``python files.py ROOT PORT``; ``/private/...`` answers 403,
-and ``/get-only/...`` answers 403 to HEAD, as a URL presigned for GET does."""
+``/get-only/...`` answers 403 to HEAD, as a URL presigned for GET does, and ``/slow/...``
+waits 8 s before it answers a GET, as a large download would."""
 
 import functools
 import sys
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -13,9 +15,15 @@ class Handler(SimpleHTTPRequestHandler):
             return
         super().do_HEAD()
 
+    def do_GET(self):
+        if self.path.startswith("/slow/"):
+            time.sleep(8)
+        super().do_GET()
+
     def translate_path(self, path):
-        if path.startswith("/get-only/"):
-            path = path[len("/get-only"):]
+        for prefix in ("/get-only", "/slow"):
+            if path.startswith(prefix + "/"):
+                path = path[len(prefix):]
         return super().translate_path(path)
 
     def send_head(self):
