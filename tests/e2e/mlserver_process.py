@@ -77,6 +77,17 @@ class Server:
     def infer(self, name: str, body: dict) -> httpx.Response:
         return self.client.post(f"/v2/models/{name}/infer", json=body)
 
+    def probes_until_ready(self, model: str, reason: str, timeout: float = 180) -> list[tuple[int, int, bool]]:
+        """(live status, server ready status, ``reason`` in the log yet) polled until ``model`` is ready."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while self.client.get(f"/v2/models/{model}/ready").status_code != 200:
+            assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            seen.append((self.client.get("/v2/health/live").status_code,
+                         self.client.get("/v2/health/ready").status_code, reason in self.log.read_text()))
+            time.sleep(0.2)
+        return seen
+
     def grpc_calls(self, calls: list[dict]) -> list[dict]:
         """Run tritonclient.grpc calls in a subprocess (it cannot share a process with mlserver)."""
         done = subprocess.run(

@@ -418,13 +418,7 @@ def test_alive_but_not_ready_while_an_environment_unpacks(packed_env, tmp_path):
     write_model_settings(repo, "slow", str(folder), cache_dir=str(tmp_path / "cache"))  # an empty cache: unpacks
     srv = Server(repo, tmp_path / "mlserver.log", load_models_at_startup=True)
     try:
-        seen = []
-        deadline = time.monotonic() + 180
-        while srv.client.get("/v2/models/slow/ready").status_code != 200:
-            assert time.monotonic() < deadline, srv.log.read_text()[-3000:]
-            seen.append((srv.client.get("/v2/health/live").status_code, srv.client.get("/v2/health/ready").status_code,
-                         "Extracting" in srv.log.read_text()))
-            time.sleep(0.2)
+        seen = srv.probes_until_ready("slow", "Extracting")
         assert seen, "the model was ready before the first probe"
         assert {live for live, _, _ in seen} == {200}
         assert 200 not in {ready for _, ready, _ in seen}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tarfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -338,13 +337,7 @@ def test_alive_but_not_ready_while_a_model_downloads(stores, tmp_path):
     write_model_settings(repo, "slow", f"{stores['files']}/slow/wine.tar.gz", cache_dir=str(tmp_path / "cache"))
     srv = Server(repo, tmp_path / "mlserver.log", environ=stores["environ"], load_models_at_startup=True)
     try:
-        seen = []
-        deadline = time.monotonic() + 120
-        while srv.client.get("/v2/models/slow/ready").status_code != 200:
-            assert time.monotonic() < deadline, srv.log.read_text()[-3000:]
-            seen.append((srv.client.get("/v2/health/live").status_code, srv.client.get("/v2/health/ready").status_code,
-                         "downloading" in srv.log.read_text()))
-            time.sleep(0.2)
+        seen = srv.probes_until_ready("slow", "downloading", timeout=120)
         assert len(seen) > 10, "the model was ready before the download could be watched"
         assert {live for live, _, _ in seen} == {200}
         assert 200 not in {ready for _, ready, _ in seen}

@@ -99,7 +99,8 @@ def _load(uri, method):
     import mlflow.pyfunc
     from mlflow.models import Model
 
-    flavors = Model.load(uri).flavors
+    metadata = Model.load(uri)
+    flavors = metadata.flavors
     described = None
     if method == methods.DEFAULT and methods.PYFUNC in flavors:
         model = mlflow.pyfunc.load_model(uri)
@@ -111,7 +112,7 @@ def _load(uri, method):
         else:
             raw = methods.load_native(uri, flavors)
         methods.check(raw, method)
-        model = methods.MethodModel(raw, method, Model.load(uri), _enforce_schema)
+        model = methods.MethodModel(raw, method, metadata, _enforce_schema)
         described = methods.describe(raw, method)
     # This process lives for one model: freeze what loading made, so full collections
     # skip it (see runtime_mlflow/heap.py for why).
