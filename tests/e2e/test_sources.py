@@ -7,6 +7,7 @@ through the standard variables (``AWS_*``, ``MLFLOW_S3_ENDPOINT_URL``,
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tarfile
@@ -342,5 +343,35 @@ def test_alive_but_not_ready_while_a_model_downloads(stores, tmp_path):
         assert {live for live, _, _ in seen} == {200}
         assert 200 not in {ready for _, ready, _ in seen}
         assert any(downloading for _, _, downloading in seen)  # the reason is in the log while not ready
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("uri", "extra", "expected"),
+    [
+        pytest.param("models:/wine@champion", {"xtype": "DataFrame"}, "v1", id="registry-alias"),
+        pytest.param("s3://models/wine-env", {"method": "predict", "environment": "auto"}, "env", id="s3-environment"),
+    ],
+)
+def test_kserve_style_variables_alone_serve_a_remote_model(stores, rows, packed_env, tmp_path, uri, extra, expected):
+    """No model-settings.json at all: KServe's MLSERVER_MODEL_* variables, with one of our remote
+    URIs (fetched by the runtime, as the storage initializer cannot) and our parameters as JSON."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    environ = {**stores["environ"], "MLSERVER_MODEL_NAME": "kserved", "MLSERVER_MODEL_URI": uri,
+               "MLSERVER_MODEL_IMPLEMENTATION": "runtime_mlflow.MLflowRuntime",
+               "MLSERVER_MODEL_EXTRA": json.dumps(extra), "RUNTIME_MLFLOW_CACHE_DIR": str(tmp_path / "cache")}
+    srv = Server(repo, tmp_path / "mlserver.log", environ=environ, load_models_at_startup=True)
+    try:
+        srv.probes_until_ready("kserved", "", timeout=180)
+        data = answer(srv, "kserved", rows)
+        if expected == "env":
+            assert data == packed_env.expected["wine"][:5]
+            assert "runs Python" in srv.log.read_text()
+        else:
+            assert data == pytest.approx(stores[expected], rel=1e-12)
+        assert srv.client.get("/v2/models/kserved").json()["parameters"]["source_uri"] == uri
+        assert sorted(p.name for p in repo.iterdir()) == ["settings.json"]  # nothing written beside it
     finally:
         srv.stop()
