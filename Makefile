@@ -6,6 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 MODEL  := examples/wine/model
 IRIS   := examples/iris-proba/model
+KSERVE_VENV := .venv-kserve
 
 .PHONY: serve test install model bench clean
 
@@ -34,8 +35,15 @@ model: $(MODEL)/MLmodel $(IRIS)/MLmodel
 serve: install model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mlserver start .
 
+# tests/test_manifests.py validates the KServe manifests with the kserve SDK, in a virtualenv
+# of its own: its pins clash with MLServer 1.7.1's (fastapi, pandas). Pinned: the schema checked.
+$(KSERVE_VENV)/.installed: | $(BIN)/python
+	$(PYTHON) -m venv $(KSERVE_VENV)
+	$(KSERVE_VENV)/bin/pip install --quiet 'kserve==0.21.0'
+	touch $@
+
 # tests/test_deploy.py builds the image's virtualenv with the system Python (Debian's python3-venv)
-test: install
+test: install $(KSERVE_VENV)/.installed
 	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
@@ -46,4 +54,4 @@ bench: install model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/serving.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(MODEL) build *.egg-info
+	rm -rf $(VENV) $(KSERVE_VENV) $(MODEL) $(IRIS) build *.egg-info

@@ -1,22 +1,32 @@
 """The KServe and Seldon Core 2 manifests under deploy/: they parse, and they agree with each
 other and with what the runtime and MLServer actually read (names, formats, ports, variables).
 
-The parts of each object that are core Kubernetes (a serving runtime's containers and
-volumes, a Seldon Server's pod spec, an InferenceService's env) are validated with
-kubernetes-validate against Kubernetes 1.30's schema, as a Pod. Not yet checked: the
-engines' own fields against their published CRD schemas (the kserve SDK's pins clash with
-MLServer's); no cluster runs here.
+Each object is validated against its engine's schema, offline (no cluster runs here):
+- KServe's by the kserve SDK's generated models (``kserve_sdk_check.py``, run in a
+  virtualenv of its own: the SDK's pins clash with MLServer's);
+- Seldon Core 2's by the fields its CRDs document (``seldon_crd.py``: Seldon publishes no
+  package to read them from);
+- their core Kubernetes parts (containers, volumes, env, metadata, a Server's podSpec) by
+  Kubernetes 1.30's strict schema, as kubernetes-validate ships it.
+Each check is shown to refuse a broken copy.
 """
 
 from __future__ import annotations
 
+import copy
+import importlib.resources
+import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
-import kubernetes_validate
 import pytest
+import seldon_crd
 import yaml
+from jsonschema import Draft202012Validator
 from mlserver.settings import ModelParameters, ModelSettings, Settings
+from referencing import Registry, Resource
 
 import runtime_mlflow
 
@@ -105,8 +115,6 @@ def test_kserve_inference_services_name_the_runtime_and_a_format_it_claims():
         check_variables(env)
         assert "storageUri" in model or env.get("MLSERVER_MODEL_URI"), service["metadata"]["name"]
         if "MLSERVER_MODEL_EXTRA" in env:
-            import json
-
             from runtime_mlflow.settings import RuntimeSettings
 
             extra = json.loads(env["MLSERVER_MODEL_EXTRA"])
@@ -121,7 +129,12 @@ def test_seldon_models_require_a_capability_the_server_offers():
     capabilities = set(server["spec"].get("capabilities", [])) | set(server["spec"].get("extraCapabilities", []))
     (container,) = server["spec"]["podSpec"]["containers"]
     assert container["name"] == "mlserver"  # the container of Seldon's mlserver ServerConfig it replaces
-    check_variables(env_of(container))
+    env = env_of(container)
+    check_variables(env)
+    # the ServerConfig mounts /mnt/agent read-only there: the runtime's state needs a volume of its own
+    state = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}[env["RUNTIME_MLFLOW_STATE"]]
+    assert any(v["name"] == state and "emptyDir" in v for v in server["spec"]["podSpec"]["volumes"])
+    assert not env["RUNTIME_MLFLOW_STATE"].startswith("/mnt/agent")
     models = by_kind(docs, "Model")
     assert len(models) >= 2
     for model in models:
@@ -130,31 +143,97 @@ def test_seldon_models_require_a_capability_the_server_offers():
 
 
 KUBERNETES = "1.30"
+CORE = json.loads((importlib.resources.files("kubernetes_validate") / "kubernetes-json-schema"
+                   / f"v{KUBERNETES}.0-local-strict" / "_definitions.json").read_text())
+CORE_REGISTRY = Resource.from_contents(CORE) @ Registry()
 
 
-def as_pod(containers: list[dict], volumes: list[dict] | None = None) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"},
-            "spec": {"containers": containers, **({"volumes": volumes} if volumes else {})}}
+def core_errors(type_name: str, value: object) -> list[str]:
+    """Problems of ``value`` as the Kubernetes type the kubernetes client calls ``type_name``
+    (``V1Container``: ``io.k8s.api.core.v1.Container``), by Kubernetes' own strict schema."""
+    version, kind = re.fullmatch(r"(V\d+(?:alpha\d+|beta\d+)?)(\w+)", type_name).groups()
+    (name,) = [n for n in CORE["$defs"] if n.endswith(f".{version.lower()}.{kind}")]
+    validator = Draft202012Validator({"$ref": f"{CORE['$id']}#/$defs/{name}"}, registry=CORE_REGISTRY)
+    return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(value)]
 
 
-def test_the_core_kubernetes_parts_are_valid_kubernetes():
-    kserve, seldon = documents("kserve"), documents("seldon-core-2")
-    pods = [as_pod(d["spec"]["containers"], d["spec"].get("volumes"))
-            for d in by_kind(kserve, "ClusterServingRuntime") + by_kind(kserve, "ServingRuntime")]
-    pods += [as_pod([{"name": "kserve-container", "image": "x", "env": d["spec"]["predictor"]["model"].get("env", []),
-                      "envFrom": d["spec"]["predictor"]["model"].get("envFrom", [])}])
-             for d in by_kind(kserve, "InferenceService")]
-    pods += [as_pod(d["spec"]["podSpec"]["containers"]) for d in by_kind(seldon, "Server")]
-    for pod in pods:
-        kubernetes_validate.validate(pod, KUBERNETES, strict=True)
+KSERVE_PYTHON = Path(os.environ.get("KSERVE_PYTHON", ROOT / ".venv-kserve" / "bin" / "python"))
 
 
-def test_the_validator_refuses_a_misspelt_field():
-    """The check above can fail: a probe with a misspelt field is refused."""
-    (runtime,) = by_kind(documents("kserve"), "ClusterServingRuntime")
-    container = {**runtime["spec"]["containers"][0], "readinessProbe": {"httpGet": {"pathh": "/", "port": 8080}}}
-    with pytest.raises(kubernetes_validate.ValidationError, match="pathh"):
-        kubernetes_validate.validate(as_pod([container]), KUBERNETES, strict=True)
+def kserve_errors(docs: list[dict]) -> list[str]:
+    """Problems by the kserve SDK's models (in its own virtualenv, made by ``make test``),
+    then the core parts it hands back by Kubernetes' schema."""
+    if not KSERVE_PYTHON.exists():
+        pytest.fail(f"no kserve SDK at {KSERVE_PYTHON}: `make test` makes .venv-kserve (or set KSERVE_PYTHON)")
+    done = subprocess.run([str(KSERVE_PYTHON), str(ROOT / "tests" / "kserve_sdk_check.py")], input=json.dumps(docs),
+                          capture_output=True, text=True, timeout=120, check=True)
+    found = json.loads(done.stdout)
+    assert found["core"], "the SDK handed back no core parts: the containers went unchecked"
+    return found["errors"] + [f"{part['where']}: {error}" for part in found["core"]
+                              for error in core_errors(part["type"], part["value"])]
+
+
+def seldon_errors(docs: list[dict]) -> list[str]:
+    """Problems by the fields Seldon Core 2's CRDs document; a Server's podSpec by Kubernetes'."""
+    errors = []
+    for doc in docs:
+        where = f"{doc['kind']}/{doc['metadata'].get('name')}"
+        schema = seldon_crd.SCHEMAS.get(doc["kind"])
+        if schema is None:
+            errors.append(f"{where}: not a kind this checks")
+            continue
+        errors += [f"{where}: {e.json_path}: {e.message}" for e in Draft202012Validator(schema).iter_errors(doc)]
+        spec = doc.get("spec", {})
+        if "podSpec" in spec:
+            errors += [f"{where}: podSpec: {e}" for e in core_errors("V1PodSpec", spec["podSpec"])]
+        for name, container in spec.get("imageOverrides", {}).items():
+            errors += [f"{where}: imageOverrides.{name}: {e}" for e in core_errors("V1Container", container)]
+    return errors
+
+
+def test_the_kserve_objects_are_valid_by_the_kserve_sdk_and_kubernetes():
+    assert kserve_errors(documents("kserve")) == []
+
+
+def test_the_seldon_objects_have_only_the_fields_their_crds_document():
+    assert seldon_errors(documents("seldon-core-2")) == []
+
+
+def changed(doc: dict, path: str, value: object = None) -> dict:
+    """A copy of ``doc`` with the dotted ``path`` set to ``value`` (None: removed)."""
+    doc = copy.deepcopy(doc)
+    *parents, last = path.split(".")
+    node = doc
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return doc
+
+
+BROKEN = [
+    ("kserve", "ClusterServingRuntime", "spec.supportedModelFormat", [], "has no field 'supportedModelFormat'"),
+    ("kserve", "ClusterServingRuntime", "spec.supportedModelFormats.0.autoSelect", "yes", "expected bool"),
+    ("kserve", "ClusterServingRuntime", "spec.containers", None, "`containers`, must not be `None`"),
+    ("kserve", "ClusterServingRuntime", "spec.containers.0.readinessProbe.httpGet.pathh", "/", "'pathh'"),
+    ("kserve", "ServingRuntime", "spec.volumes.0.emptyDir", "yes", "'yes' is not of type"),
+    ("kserve", "InferenceService", "spec.predictor.model.storageURI", "gs://x", "has no field 'storageURI'"),
+    ("kserve", "InferenceService", "spec.predictor.model.modelFormat", None, "`model_format`, must not be `None`"),
+    ("seldon-core-2", "Server", "spec.extraCapability", ["x"], "'extraCapability' was unexpected"),
+    ("seldon-core-2", "Server", "spec.podSpec.containers.0.volumeMount", [], "'volumeMount' was unexpected"),
+    ("seldon-core-2", "Model", "spec.storageUri", None, "'storageUri' is a required property"),
+    ("seldon-core-2", "Model", "spec.replicas", "2", "'2' is not of type 'integer'"),
+]
+
+
+@pytest.mark.parametrize(("engine", "kind", "path", "value", "named"), BROKEN, ids=[f"{c[1]}-{c[2]}" for c in BROKEN])
+def test_the_checks_refuse_a_broken_object(engine, kind, path, value, named):
+    """The checks above can fail: each broken copy of a manifest is refused, naming the problem."""
+    doc = by_kind(documents(engine), kind)[0]
+    errors = (kserve_errors if engine == "kserve" else seldon_errors)([changed(doc, path, value)])
+    assert any(named in error for error in errors), errors
 
 
 @pytest.mark.parametrize("path", sorted(DEPLOY.rglob("*.yaml")), ids=lambda p: p.name)
