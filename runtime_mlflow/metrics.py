@@ -10,8 +10,9 @@ counts other routes by path only. These count every protocol's requests per mode
   ``code`` the HTTP status (for gRPC, the one MLServer maps to the gRPC code; for a stream,
   its start, and the duration is the time to its first response);
 - ``runtime_mlflow_model_restarts_total{model}``: a model's process or worker restarted;
-- ``runtime_mlflow_cache_fill_seconds{kind}`` (``model``: a download; ``environment``: an
-  unpack or a build): how long making a cache entry took;
+- ``runtime_mlflow_cache_fill_seconds{kind, step}``: how long making a cache entry took,
+  by ``kind`` (``model``, ``environment``) and ``step`` (``download``, ``unpack`` of an
+  ``environment.tar.gz``, ``build`` of an environment from the model's requirements);
 - ``runtime_mlflow_cache_lookups_total{kind, result}`` (``hit`` or ``miss``).
 
 Metrics are made at first use, in the process that uses them: MLServer switches
@@ -49,7 +50,7 @@ def _metric(kind: str) -> Any:
                        registry=REGISTRY)
     if kind == "fill":
         return Histogram("runtime_mlflow_cache_fill_seconds", "Time to make a cache entry (download, unpack, build)",
-                         ["kind"], registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
+                         ["kind", "step"], registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
     if kind == "lookups":
         return Counter("runtime_mlflow_cache_lookups", "Cache lookups by result", ["kind", "result"],
                        registry=REGISTRY)
@@ -79,8 +80,8 @@ def cache_lookup(kind: str, hit: bool) -> None:
     _metric("lookups").labels(kind, "hit" if hit else "miss").inc()
 
 
-def cache_filled(kind: str, seconds: float) -> None:
-    _metric("fill").labels(kind).observe(seconds)
+def cache_filled(kind: str, step: str, seconds: float) -> None:
+    _metric("fill").labels(kind, step).observe(seconds)
 
 
 def status_of(exc: BaseException) -> int:

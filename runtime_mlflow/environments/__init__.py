@@ -72,7 +72,7 @@ def prepare(name: str, choice: Choice, model_path: Path, root: Path, allow_local
         assert choice.tarball is not None
         tarball = choice.tarball
         key = cache.file_digest(root, tarball)
-        return cache.materialize(root, key, lambda folder: unpack(tarball, folder), what=str(tarball))
+        return cache.materialize(root, key, lambda folder: unpack(tarball, folder), what=str(tarball), step="unpack")
     if choice.mode == "build":
         from .build import build
 

@@ -80,7 +80,7 @@ def build(name: str, model_path: Path, root: Path, allow_local_python: bool = Fa
         logger.warning("Model %r asks for Python %s; building with the local Python %s", name, spec.python, minor)
     return cache.materialize(
         root, spec.key(minor), lambda folder: make(folder, python, spec.requirements),
-        what=f"{model_path} ({spec.source.name}, Python {minor})",
+        what=f"{model_path} ({spec.source.name}, Python {minor})", step="build",
     )
 
 

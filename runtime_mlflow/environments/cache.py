@@ -86,15 +86,19 @@ class Entry:
         self.release()
 
 
-def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str = "environments") -> Entry:
+def materialize(root: Path, key: str, make: Callable[[Path], None], what: str, step: str,
+                kind: str = "environments") -> Entry:
     """The entry for ``key``, made by ``make(folder)`` unless the cache has it, held in use.
+
+    ``step`` names what ``make`` does (``download``, ``unpack``, ``build``) for the
+    ``runtime_mlflow_cache_fill_seconds`` metric.
 
     ``make`` fills an empty folder; if it raises, the folder is removed and the error
     propagates. Only one process makes a given key at a time; the others wait and reuse it.
     """
     use = hold(root, key)
     try:
-        path = _materialize(root, key, make, what, kind)
+        path = _materialize(root, key, make, what, step, kind)
     except BaseException:
         use.close()
         raise
@@ -115,7 +119,7 @@ def hold(root: Path, key: str) -> IO[str]:
     return handle
 
 
-def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, kind: str) -> Path:
+def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, step: str, kind: str) -> Path:
     noun = kind[:-1]
     found = lookup(root, key, kind)
     metrics.cache_lookup(noun, found is not None)
@@ -145,7 +149,7 @@ def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, 
             temporary.unlink()
         os.symlink(folder.name, temporary)
         os.replace(temporary, environments / key)
-        metrics.cache_filled(noun, time.monotonic() - started)
+        metrics.cache_filled(noun, step, time.monotonic() - started)
         logger.info("%s for %s ready in %.1fs at %s (%.1f MB)", noun.capitalize(), what,
                     time.monotonic() - started, folder, complete["bytes"] / 1e6)
         return folder

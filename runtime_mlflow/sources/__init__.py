@@ -91,7 +91,7 @@ def _fetch(name: str, uri: str, shown: str, root: Path) -> Fetched:
         with _progress(name, shown, folder, total):
             make(folder)
 
-    entry = cache.materialize(root, key, download, what=shown, kind="models")
+    entry = cache.materialize(root, key, download, what=shown, step="download", kind="models")
     try:
         return Fetched(model_folder(entry.path, shown), entry, described)
     except BaseException:

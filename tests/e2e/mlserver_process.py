@@ -45,6 +45,8 @@ class Server:
             "http_port": self.http_port,
             "grpc_port": self.grpc_port,
             "metrics_port": metrics_port,
+            # MLServer's default is ./.metrics: servers started from one folder would share counts
+            "metrics_dir": str(log.parent / f"metrics-{self.http_port}"),
             "load_models_at_startup": False,
             **settings,
         }

@@ -235,8 +235,8 @@ def test_cache_metrics_count_unpacks_and_reuses(env_server):
     url = env_server.metrics_url
     assert sample(url, "runtime_mlflow_cache_lookups_total", kind="environment", result="miss") >= 1
     assert sample(url, "runtime_mlflow_cache_lookups_total", kind="environment", result="hit") >= 3
-    assert sample(url, "runtime_mlflow_cache_fill_seconds_count", kind="environment") >= 1
-    assert sample(url, "runtime_mlflow_cache_fill_seconds_sum", kind="environment") > 0
+    assert sample(url, "runtime_mlflow_cache_fill_seconds_count", kind="environment", step="unpack") >= 1
+    assert sample(url, "runtime_mlflow_cache_fill_seconds_sum", kind="environment", step="unpack") > 0
 
 
 def test_unload_stops_the_model_process(env_server):
@@ -341,6 +341,7 @@ def test_environment_built_from_the_models_requirements(packed_env, tmp_path):
         assert outputs["text"] == ["1,000,000"] and outputs["server_packages_visible"] == [False]
         log = srv.log.read_text()
         assert "uv pip install" in log and "humanize" in log  # progress in the log
+        assert sample(srv.metrics_url, "runtime_mlflow_cache_fill_seconds_count", kind="environment", step="build") == 1
     finally:
         srv.stop()
 

@@ -22,6 +22,7 @@ import pytest
 import services
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
+from metrics_text import sample
 from mlserver_process import Server, free_port, write_model_settings
 from sklearn.linear_model import ElasticNet
 
@@ -267,6 +268,10 @@ def test_a_restart_downloads_nothing(source_server, stores, rows, tmp_path):
         assert answer(srv, "s3again", rows) == local_answer(stores["local"], rows)
         log = srv.log.read_text()
         assert log.count("Reusing cached model") == 2 and "downloading" not in log
+        assert sample(srv.metrics_url, "runtime_mlflow_cache_lookups_total", kind="model", result="hit") == 2
+        assert sample(srv.metrics_url, "runtime_mlflow_cache_fill_seconds_count", kind="model") == 0
+        assert sample(source_server.metrics_url, "runtime_mlflow_cache_fill_seconds_count", kind="model",
+                      step="download") >= 2  # where the first server downloaded them
     finally:
         srv.stop()
 

@@ -25,9 +25,9 @@ def make_marker(counter: Path):
 
 def test_made_once_then_reused(tmp_path):
     counter = tmp_path / "made"
-    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test") as entry:
+    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test", "unpack") as entry:
         first = entry.path
-    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test") as entry:
+    with cache.materialize(tmp_path / "c", "k", make_marker(counter), "test", "unpack") as entry:
         second = entry.path
     assert first == second and (first / "bin" / "python").read_text() == "made"
     assert counter.read_text().count("\n") == 1
@@ -41,7 +41,7 @@ def test_a_failed_make_leaves_nothing_behind(tmp_path):
         raise RuntimeError("network down")
 
     with pytest.raises(RuntimeError, match="network down"):
-        cache.materialize(tmp_path / "c", "k", broken, "test")
+        cache.materialize(tmp_path / "c", "k", broken, "test", "unpack")
     assert list((tmp_path / "c" / "environments").iterdir()) == []
     assert cache.lookup(tmp_path / "c", "k") is None
 
@@ -52,13 +52,13 @@ def test_a_half_made_folder_is_never_used(tmp_path):
     half.mkdir(parents=True)  # a process died while making it: no completion mark
     (root / "environments" / "k").symlink_to(half.name)
     assert cache.lookup(root, "k") is None
-    with cache.materialize(root, "k", make_marker(tmp_path / "made"), "test") as entry:
+    with cache.materialize(root, "k", make_marker(tmp_path / "made"), "test", "unpack") as entry:
         made = entry.path
     assert made != half and not half.exists()
 
 
 def _materialize_in_process(root: str, counter: str, queue) -> None:
-    with cache.materialize(Path(root), "shared", make_marker(Path(counter)), "test") as entry:
+    with cache.materialize(Path(root), "shared", make_marker(Path(counter)), "test", "unpack") as entry:
         queue.put(str(entry.path))
 
 

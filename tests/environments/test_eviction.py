@@ -18,7 +18,7 @@ def put(root: Path, key: str, size: int, used: float, kind: str = "environments"
     def make(folder: Path) -> None:
         (folder / "data").write_bytes(b"x" * size)
 
-    with cache.materialize(root, key, make, f"test {key}", kind=kind) as entry:
+    with cache.materialize(root, key, make, f"test {key}", "unpack", kind=kind) as entry:
         pass
     os.utime(root / "locks" / f"{key}.use", (used, used))
     return entry.path
@@ -72,7 +72,7 @@ def test_entries_unused_for_longer_than_the_age_limit_go(tmp_path):
 
 
 def test_an_entry_in_use_is_never_evicted_and_goes_once_released(tmp_path):
-    held = cache.materialize(tmp_path, "held", lambda f: (f / "data").write_bytes(b"x" * 100), "test")
+    held = cache.materialize(tmp_path, "held", lambda f: (f / "data").write_bytes(b"x" * 100), "test", "unpack")
     assert eviction.sweep(tmp_path, Limits(max_bytes=0, max_age=0), now=time.time() + 10**6) == []
     assert (held.path / "data").is_file()
     held.release()
@@ -81,7 +81,7 @@ def test_an_entry_in_use_is_never_evicted_and_goes_once_released(tmp_path):
 
 
 def test_release_records_the_last_use(tmp_path):
-    with cache.materialize(tmp_path, "k", lambda f: None, "test"):
+    with cache.materialize(tmp_path, "k", lambda f: None, "test", "unpack"):
         os.utime(tmp_path / "locks" / "k.use", (1, 1))
     assert time.time() - eviction.entries(tmp_path)[0].last_used < 60
 
@@ -108,7 +108,7 @@ def test_digests_unread_for_longer_than_the_age_limit_go(tmp_path):
 
 
 def _hold_until_told(root: str, key: str, ready, done) -> None:
-    with cache.materialize(Path(root), key, lambda f: (f / "data").write_text("x"), "other server"):
+    with cache.materialize(Path(root), key, lambda f: (f / "data").write_text("x"), "other server", "unpack"):
         ready.set()
         done.wait(60)
 
@@ -136,7 +136,7 @@ def _churn(root: str, seconds: float, failures) -> None:
         key = f"k{n % 3}"
         n += 1
         try:
-            with cache.materialize(Path(root), key, lambda f: (f / "data").write_text("made"), "churn") as entry:
+            with cache.materialize(Path(root), key, lambda f: (f / "data").write_text("made"), "churn", "unpack") as entry:
                 if (entry.path / "data").read_text() != "made" or not (entry.path / cache.COMPLETE).is_file():
                     failures.put(f"{key}: incomplete entry handed out")
             eviction.sweep(Path(root), Limits(0, None))
