@@ -3,8 +3,10 @@
 A fresh virtualenv is built by ``deploy/install.sh``, the script the Dockerfile runs, from
 a copy of this checkout; then ``deploy/entrypoint.sh``, the image's entrypoint, is started
 as ``nobody`` (who cannot write the model folder or the virtualenv) against a read-only
-model folder, as KServe starts it (``MLSERVER_MODEL_*`` variables, no model-settings.json)
-and as ``mlserver build``'s layout is started (a folder of model-settings.json files).
+model folder, as KServe starts it (``MLSERVER_MODEL_*`` variables, no model-settings.json),
+as ``mlserver build``'s layout is started (a folder of model-settings.json files), and as
+Seldon Core 2's agent drives it (nothing loaded at start-up, models loaded through the
+repository API).
 The model folder's checksum must not change.
 """
 
@@ -88,11 +90,13 @@ class Started:
         self.client = httpx.Client(base_url=self.url, timeout=30)
 
     def ready(self, *names: str, timeout: float = 120) -> None:
+        """Until the models are ready (with no names: until the server is live)."""
+        paths = [f"/v2/models/{n}/ready" for n in names] or ["/v2/health/live"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, Path(self.log.name).read_text()[-3000:]
             try:
-                if all(self.client.get(f"/v2/models/{n}/ready").status_code == 200 for n in names):
+                if all(self.client.get(path).status_code == 200 for path in paths):
                     return
             except httpx.TransportError:
                 pass
@@ -146,3 +150,20 @@ def test_the_dockerfile_runs_the_tested_script_and_entrypoint():
     assert "USER 1000" in dockerfile and 'ENTRYPOINT ["/usr/local/bin/runtime-mlflow-entrypoint"]' in dockerfile
     for port in ("MLSERVER_HTTP_PORT=8080", "MLSERVER_GRPC_PORT=8081", "MLSERVER_METRICS_PORT=8082"):
         assert port in dockerfile
+
+
+def test_models_are_loaded_through_the_repository_api_as_seldon_core_2_loads_them(image):
+    """Seldon's mlserver ServerConfig: no models at start-up; its agent loads each model folder
+    (with its model-settings.json) through the repository API, from a read-only mount."""
+    models = image / "models"
+    before = checksum(models)
+    server = Started(image, models, {"MLSERVER_LOAD_MODELS_AT_STARTUP": "false", "MLSERVER_MODEL_PARALLEL_WORKERS": "1"})
+    try:
+        server.ready()
+        assert server.client.get("/v2/models/iris-proba/ready").status_code != 200
+        assert server.client.post("/v2/repository/models/iris-proba/load").status_code == 200
+        output = server.client.post("/v2/models/iris-proba/infer", json=IRIS).json()["outputs"][0]
+        assert output["name"] == "predict_proba" and output["shape"] == [1, 3]
+    finally:
+        server.stop()
+    assert checksum(models) == before
