@@ -133,12 +133,6 @@ class PackedEnv:
     expected: dict
 
 
-OLD_STACK = ["mlflow-skinny==2.22.*", "numpy==1.26.*", "pandas==2.2.*", "scikit-learn==1.5.*"]
-"""An older stack than the server's (MLflow 3, numpy 2, pandas 3), on an older Python."""
-ONLY_IN_ENV = "humanize"
-"""A small package the server's environment lacks; the humanized model imports it."""
-
-
 @pytest.fixture(scope="session")
 def packed_env(tmp_path_factory: pytest.TempPathFactory) -> PackedEnv:
     python = next((p for p in map(envkit.find_python, ("3.9", "3.10", "3.12")) if p), None)
@@ -146,7 +140,7 @@ def packed_env(tmp_path_factory: pytest.TempPathFactory) -> PackedEnv:
         pytest.fail("no Python 3.9, 3.10 or 3.12 on this machine to build the old-stack environment with")
     root = tmp_path_factory.mktemp("packed")
     # a plain virtualenv, as users make one: bin/python links to the base interpreter
-    prefix = envkit.make_venv(python, root / "env", [*OLD_STACK, ONLY_IN_ENV], copies=False)
+    prefix = envkit.make_venv(python, root / "env", [*envkit.OLD_STACK, envkit.ONLY_IN_ENV], copies=False)
     models = root / "models"
     models.mkdir()
     saved = subprocess.run(

@@ -16,6 +16,11 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 
+OLD_STACK = ["mlflow-skinny==2.22.*", "numpy==1.26.*", "pandas==2.2.*", "scikit-learn==1.5.*"]
+"""An older stack than the server's (MLflow 3, numpy 2, pandas 3), on an older Python."""
+ONLY_IN_ENV = "humanize"
+"""A small package the server's environment lacks; the humanized model imports it."""
+
 
 def find_python(version: str) -> str | None:
     """An interpreter of ``version`` (e.g. "3.9") on this machine, or None."""

@@ -7,7 +7,8 @@ model folder, as KServe starts it (``MLSERVER_MODEL_*`` variables, no model-sett
 as ``mlserver build``'s layout is started (a folder of model-settings.json files), and as
 Seldon Core 2's agent drives it (nothing loaded at start-up, models loaded through the
 repository API).
-The model folder's checksum must not change.
+A model with code_paths and its own environment.tar.gz is served the same way. The model
+folder's checksum must not change.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import envkit
 import httpx
 import pytest
 
@@ -167,3 +169,36 @@ def test_models_are_loaded_through_the_repository_api_as_seldon_core_2_loads_the
     finally:
         server.stop()
     assert checksum(models) == before
+
+
+def test_a_model_with_code_paths_and_its_environment_is_served_read_only_as_nobody(image):
+    """The hardest folder to keep read-only: code_paths imported from it, and its own
+    environment.tar.gz (unpacked into the state folder's cache). The environment is built
+    with the system Python, which ``nobody`` can run (a packed virtualenv links to its base)."""
+    build = image / "env-build"
+    prefix = envkit.make_venv(SYSTEM_PYTHON, build / "env", [*envkit.OLD_STACK, envkit.ONLY_IN_ENV], installer="uv",
+                              copies=False)
+    subprocess.run([str(prefix / "bin" / "python"), str(ROOT / "tests" / "environments" / "in_env_models.py"),
+                    str(build / "saved"), str(ROOT / "examples" / "wine" / "winequality-red.csv")],
+                   check=True, capture_output=True, timeout=300)
+    model = image / "humanized"
+    shutil.copytree(build / "saved" / "humanized", model)
+    envkit.conda_pack(prefix, model / "environment.tar.gz")
+    (model / "model-settings.json").write_text(
+        '{"name": "humanized", "implementation": "runtime_mlflow.MLflowRuntime", "parameters": {"uri": "./"}}')
+    for path in [model, *model.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    before = checksum(model)
+    server = Started(image, model, {})
+    try:
+        server.ready("humanized", timeout=300)
+        response = server.client.post("/v2/models/humanized/infer", json={
+            "parameters": {"content_type": "pd"},
+            "inputs": [{"name": "n", "shape": [1], "datatype": "INT64", "data": [1234567]}]})
+        assert response.status_code == 200, response.text
+        outputs = {o["name"]: o["data"] for o in response.json()["outputs"]}
+        assert outputs["text"] == ["1,234,567"] and outputs["server_packages_visible"] == [False]
+        assert outputs["python"][0].startswith(str(server.state))  # the environment, unpacked in the state folder
+    finally:
+        server.stop()
+    assert checksum(model) == before
