@@ -66,6 +66,10 @@ def build(value, kind: str, path: str, walk: Walk):
         if not ok:
             walk.error(path, f"expected {kind}, got {type(value).__name__} {value!r}")
         return value
+    if kind.endswith("Quantity"):  # a Kubernetes quantity ("50", "1Gi" or a number), a type of no module
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            walk.error(path, f"expected a quantity, got {type(value).__name__} {value!r}")
+        return value
     cls = getattr(kserve_models, kind, None)
     if cls is None:  # a kubernetes client type
         walk.core.append({"where": f"{walk.where}: {path.lstrip('.')}", "type": kind, "value": value})

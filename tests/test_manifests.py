@@ -123,6 +123,26 @@ def test_kserve_inference_services_name_the_runtime_and_a_format_it_claims():
             assert RuntimeSettings.from_model_settings(settings).method == extra["method"]
 
 
+def exported_metrics() -> set[str]:
+    """The sample names of the runtime's metrics (a counter's ``_total``, a histogram's parts)."""
+    source = (ROOT / "runtime_mlflow" / "metrics.py").read_text()
+    counters = re.findall(r'Counter\("(\w+)"', source)
+    histograms = re.findall(r'Histogram\("(\w+)"', source)
+    return {f"{c}_total" for c in counters} | {f"{h}_{part}" for h in histograms for part in ("bucket", "sum", "count")}
+
+
+def test_kserve_autoscaling_queries_count_this_services_requests():
+    services = [s for s in by_kind(documents("kserve"), "InferenceService") if "autoScaling" in s["spec"]["predictor"]]
+    assert services, "no InferenceService shows autoscaling on the request metrics"
+    for service in services:
+        for metric in service["spec"]["predictor"]["autoScaling"]["metrics"]:
+            query = metric["external"]["metric"]["query"]
+            names = set(re.findall(r"runtime_mlflow_\w+", query))
+            assert names and names <= exported_metrics(), query
+            # KServe names the model after the service (MLSERVER_MODEL_NAME: {{.Name}})
+            assert re.findall(r'model="([^"]+)"', query) == [service["metadata"]["name"]], query
+
+
 def test_seldon_models_require_a_capability_the_server_offers():
     docs = documents("seldon-core-2")
     (server,) = by_kind(docs, "Server")
