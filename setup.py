@@ -54,6 +54,9 @@ setup(
         # s3:// and gs:// model URIs, read with the clouds' own SDKs
         "boto3>=1.28",
         "google-cloud-storage>=2.10",
+        # Swagger UI 5 (OpenAPI 3.1) for the per-model docs page, served from its static
+        # files so the page works offline; only those files are used, not its API.
+        "fastapi-offline>=1.7,<2",
     ],
     entry_points={"console_scripts": ["runtime-mlflow = runtime_mlflow.cli:main"]},
     extras_require={
@@ -82,6 +85,8 @@ setup(
             # fuzzes the V2 routes from MLServer's OpenAPI document; <5: the 4.x API
             # (openapi.from_dict, APIOperation.as_strategy, GenerationMode)
             "schemathesis>=4,<5",
+            # checks the per-model OpenAPI 3.1 documents (tests/protocols/test_openapi.py)
+            "openapi-spec-validator>=0.7",
         ],
     },
     classifiers=[

@@ -159,6 +159,11 @@ class Loaded:
             xtype=settings.content_type,
             mlflow_version=getattr(model, "mlflow_version", mlflow.__version__),
             output_names=methods.output_names(model),
+            inputs=[t.model_dump(exclude_none=True) for t in runtime.inputs],
+            outputs=[t.model_dump(exclude_none=True) for t in runtime.outputs],
+            content_type=self.content_type,
+            method=settings.method,
+            path=held.path,
         )
 
     async def unload(self) -> None:
@@ -219,7 +224,7 @@ class Loaded:
         )
 
     async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
-        """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""
+        """Answer MLflow's scoring protocol, Seldon's or the API docs (see :mod:`runtime_mlflow.protocols`)."""
         return await asyncio.to_thread(answer, self.served, kind, request)
 
     def predict_input(self, model_input: Any, params: dict[str, Any] | None) -> Any:

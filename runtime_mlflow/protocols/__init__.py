@@ -4,6 +4,8 @@
   ``POST /invocations``, ``GET /ping``, ``/health``, ``/version``.
 * :mod:`.seldon` -- Seldon Core's protocol (its MLFLOW_SERVER): ``POST /api/v1.0/predictions``
   and ``/predict``, ``GET /health/ping``, ``/health/status``, ``/api/v1.0/metadata``.
+* :mod:`.openapi` -- the model's own OpenAPI document (``GET /openapi.json``), and
+  :mod:`.docs` its page (``GET /docs``), with Swagger UI served by the server itself.
 * :mod:`.routes` -- adds those paths to MLServer's REST app, at the root and under
   ``/v2/models/<name>[/versions/<version>]``, and finds the model each request is for.
 
@@ -22,8 +24,10 @@ __all__ = ["ProtocolRequest", "Reply", "Served", "answer"]
 
 def answer(served: Served, kind: str, request: ProtocolRequest) -> Reply:
     """Answer one protocol request for ``served`` (blocking: run it in a thread)."""
-    from . import scoring, seldon  # they import MLflow: only where the model lives
+    from . import openapi, scoring, seldon  # they import MLflow: only where the model lives
 
+    if kind == "openapi":
+        return Reply.json(200, openapi.for_model(served, request.root))
     if kind == "invocations":
         return scoring.invocations(served, request)
     if kind == "version":

@@ -32,10 +32,10 @@ from mlserver.parallel.model import ParallelModel
 from mlserver.registry import MultiModelRegistry
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from .. import metrics, unavailable
-from . import sse, v2
+from . import docs, sse, v2
 from .body import TooLarge, max_bytes, read_body
 from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_error, scoring_timeout, seldon_error
 from .served import ProtocolRequest
@@ -50,8 +50,12 @@ PATHS: list[tuple[str, str, str]] = [
     ("/health/ping", "GET", "seldon.ping"),
     ("/health/status", "GET", "seldon.status"),
     ("/api/v1.0/metadata", "GET", "seldon.metadata"),
+    ("/openapi.json", "GET", "openapi"),
 ]
-"""(path, method, kind): MLflow's scoring protocol, then Seldon's."""
+"""(path, method, kind): MLflow's scoring protocol, Seldon's, the model's OpenAPI document."""
+DOCS = [("/docs", "docs"), ("/docs/dataplane.json", "openapi")]
+"""Paths MLServer also serves per model (Swagger UI from a CDN on a generic document): ours
+answer for this runtime's models and hand other models to MLServer's."""
 PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{model_version}")
 
 _INSTALLED = "_runtime_mlflow_routes"
@@ -69,6 +73,11 @@ def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
             app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
+    app.router.routes.append(Route("/docs", routes.endpoint("docs"), methods=["GET"]))
+    app.router.routes.append(Route(docs.ASSETS, docs.asset, methods=["GET"]))
+    theirs = {getattr(r, "path", None): r for r in app.router.routes}
+    app.router.routes[:0] = [Route(prefix + path, routes.endpoint(kind, theirs.get(prefix + path)), methods=["GET"])
+                             for prefix in PREFIXES[1:] for path, kind in DOCS]
     infer, stream = v2.infer(data_plane, arrays), sse.infer_stream(data_plane, arrays)
     app.router.routes[:0] = [Route(prefix + path, handler, methods=["POST"])
                              for prefix in PREFIXES[1:]
@@ -88,8 +97,11 @@ class Routes:
     def __init__(self, registry: MultiModelRegistry) -> None:
         self._registry = registry
 
-    def endpoint(self, kind: str) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(self, kind: str, theirs: BaseRoute | None = None) -> Callable[[Request], Awaitable[Response]]:
+        """The endpoint for ``kind``; a model not of this runtime goes to ``theirs`` (MLServer's route)."""
         async def endpoint(request: Request) -> Response:
+            if theirs is not None and not await self._is_ours_or_missing(request):
+                return _Handed(theirs)
             return await self.handle(kind, request)
 
         endpoint.__name__ = kind.replace(".", "_")
@@ -105,8 +117,16 @@ class Routes:
                             time.perf_counter() - started)
         return response
 
+    async def _is_ours_or_missing(self, request: Request) -> bool:
+        try:
+            model = await self._registry.get_model(request.path_params["model_name"],
+                                                   request.path_params.get("model_version"))
+        except ModelNotFound:
+            return True
+        return is_ours(model)
+
     async def _handle(self, kind: str, request: Request) -> Response:
-        protocol = _Errors(seldon=kind.startswith("seldon."))
+        protocol = _Errors(seldon=kind.startswith("seldon."), v2=kind in ("openapi", "docs"))
         if kind == "seldon.ping" and "model_name" not in request.path_params:
             return PlainTextResponse("pong")  # Seldon's liveness: the server answers
         found = await self._find(request, protocol)
@@ -116,6 +136,8 @@ class Routes:
         request.state.model_name = model.name  # for the metrics of a root path
         if kind == "seldon.ping":
             return PlainTextResponse("pong")
+        if kind == "docs":
+            return docs.page(request, model.name, request.path_params.get("model_version"))
         if not model.ready:
             reason = unavailable.reason(model.name) or f"model {model.name!r} is not ready yet"
             return _response(protocol.reply(503, reason))
@@ -127,7 +149,8 @@ class Routes:
             body = await read_body(request)
         except TooLarge as exc:
             return _response(protocol.reply(413, str(exc)))
-        call = _call(model, kind, ProtocolRequest(body, request.headers.get("content-type"), dict(request.query_params)))
+        call = _call(model, kind, ProtocolRequest(body, request.headers.get("content-type"), dict(request.query_params),
+                                                  docs.root_of(request)))
         try:
             if kind == "invocations":
                 reply = await asyncio.wait_for(call, scoring_timeout())
@@ -167,12 +190,14 @@ class Routes:
 class _Errors:
     """Errors in the shape of the protocol the request was for."""
 
-    def __init__(self, seldon: bool) -> None:
-        self._seldon = seldon
+    def __init__(self, seldon: bool, v2: bool) -> None:
+        self._seldon, self._v2 = seldon, v2
 
     def reply(self, status: int, message: str) -> Reply:
         if self._seldon:
             return seldon_error(status, message)
+        if self._v2:
+            return Reply.json(status, {"error": message})
         code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 503: "TEMPORARILY_UNAVAILABLE"}
         return scoring_error(status, code.get(status, "INTERNAL_ERROR"), message)
 
@@ -187,3 +212,13 @@ async def _call(model: MLModel, kind: str, request: ProtocolRequest) -> Reply:
 
 def _response(reply: Reply) -> Response:
     return Response(reply.body, reply.status, media_type=reply.media_type)
+
+
+class _Handed(Response):
+    """The answer of another route (MLServer's), for a request that route should have had."""
+
+    def __init__(self, route: BaseRoute) -> None:
+        self._route = route
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._route.handle(scope, receive, send)

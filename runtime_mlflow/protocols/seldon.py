@@ -11,7 +11,8 @@ What the model receives (``xtype``, or the signature):
   cast to the signature's types as MLflow's scoring server casts JSON;
 * ``xtype: DataFrame`` without one: a DataFrame, named by ``data.names`` if given;
 * otherwise (``ndarray``, Seldon's default) the array, cast to a tensor signature's type;
-* ``jsonData`` a dict (a DataFrame when a DataFrame is wanted), ``strData`` a str,
+* ``jsonData`` a dict (a DataFrame when a DataFrame is wanted, a dict of arrays of the
+  signature's types when it names tensors), ``strData`` a str,
   ``binData`` bytes.
 
 The answer mirrors the request as Seldon's does: numbers answer ``tensor`` to a tensor,
@@ -118,6 +119,11 @@ def model_input(served: Served, message: Message) -> Any:
         value = message.value
         if wants_frame and isinstance(value, dict):
             return _frame_from_dict(value, schema if columns else None)
+        if isinstance(value, dict) and schema is not None and schema.is_tensor_spec() and schema.has_input_names():
+            try:
+                return parse_tf_serving_input({"inputs": value}, schema=schema)
+            except MlflowException as exc:
+                raise BadData(f"jsonData does not fit the model's named tensors: {exc.message}") from exc
         return value
     if message.kind != "data":
         return message.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ class ProtocolRequest:
     body: bytes = b""
     content_type: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    root: str = "/"
+    """The server's root relative to the requested URL (``../../..``), for the API docs' links."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class Served:
     """The MLflow the model runs with (its environment's, when it has one)."""
     output_names: list[str] | None = None
     """Names of the columns of a 2-D answer (the class labels of ``predict_proba``), if known."""
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    """The V2 metadata inputs (name, datatype, shape, parameters), for the API docs."""
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    """The V2 metadata outputs (those of ``method``)."""
+    content_type: str | None = None
+    """The request content type a V2 request should name (``pd``, ``np``, ...), if any."""
+    method: str = "predict"
+    path: Path | None = None
+    """The model's folder (its saved input example is read from there)."""
 
     @property
     def input_schema(self) -> Schema | None:

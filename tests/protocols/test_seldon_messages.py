@@ -47,6 +47,14 @@ def test_a_tensor_signature_gets_the_array_in_its_type():
     assert array.dtype == np.float32 and array.shape == (1, 2)
 
 
+def test_json_data_for_named_tensors_becomes_their_arrays_in_their_types():
+    named = ModelSignature(Schema([TensorSpec(np.dtype(np.float32), (-1, 2), "a"), TensorSpec(np.dtype(np.int64), (-1,), "b")]))
+    value = model_input(served(named), message({"jsonData": {"a": [[1, 2]], "b": [3]}}))
+    assert value["a"].dtype == np.float32 and value["a"].shape == (1, 2) and value["b"].dtype == np.int64
+    with pytest.raises(BadData, match="named tensors"):
+        model_input(served(named), message({"jsonData": {"a": [[1, 2, 3]], "b": ["x"]}}))
+
+
 def test_without_signature_xtype_decides():
     rows = {"data": {"names": ["p", "q"], "ndarray": [[1, 2]]}}
     assert isinstance(model_input(served(), message(rows)), np.ndarray)
