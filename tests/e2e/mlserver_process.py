@@ -35,6 +35,7 @@ def free_ports(count: int) -> list[int]:
 class Server:
     def __init__(self, repo: Path, log: Path, environ: dict[str, str] | None = None, bin_dir: Path = BIN,
                  **settings: object) -> None:
+        self.repo = repo
         self.http_port, self.grpc_port, metrics_port = free_ports(3)
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.grpc = f"127.0.0.1:{self.grpc_port}"

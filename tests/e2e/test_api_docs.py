@@ -105,3 +105,36 @@ def test_requests_generated_from_a_models_document_never_answer_5xx(server, name
         call()
     assert failures == []
     assert server.client.get("/v2/health/ready").status_code == 200
+
+
+PLAIN = '''
+from mlserver import MLModel
+from mlserver.types import InferenceRequest, InferenceResponse
+
+
+class Plain(MLModel):
+    async def load(self):
+        return True
+
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        return InferenceResponse(model_name=self.name, outputs=[])
+'''
+
+
+def test_another_runtimes_model_keeps_mlservers_own_docs(server):
+    """The docs paths this runtime takes over hand other runtimes' models to MLServer."""
+    folder = server.repo / "plain"
+    folder.mkdir(exist_ok=True)
+    (folder / "plain_model.py").write_text(PLAIN)
+    (folder / "model-settings.json").write_text('{"name": "plain", "implementation": "plain_model.Plain"}')
+    assert server.load("plain").status_code == 200, server.log.read_text()[-2000:]
+    try:
+        page = server.client.get("/v2/models/plain/docs")
+        assert page.status_code == 200 and "MLServer API Docs - plain" in page.text  # MLServer's page
+        dataplane = server.client.get("/v2/models/plain/docs/dataplane.json")
+        assert dataplane.status_code == 200 and dataplane.json()["openapi"].startswith("3.")
+        ours = server.client.get("/v2/models/plain/openapi.json")
+        assert ours.status_code == 404 and "not an MLflow model" in ours.json()["error"]
+        assert "runtime_mlflow" in server.client.get("/v2/models/wine/docs").text  # ours still ours
+    finally:
+        server.client.post("/v2/repository/models/plain/unload")
