@@ -42,9 +42,11 @@ $(KSERVE_VENV)/.installed: | $(BIN)/python
 	$(KSERVE_VENV)/bin/pip install --quiet 'kserve==0.21.0'
 	touch $@
 
-# tests/test_deploy.py builds the image's virtualenv with the system Python (Debian's python3-venv)
+# tests/test_deploy.py builds the image's virtualenv with the system Python (Debian's python3-venv);
+# tests/e2e/test_docs_browser.py drives Debian's headless Chromium through its chromedriver.
 test: install $(KSERVE_VENV)/.installed
 	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 # wrk is the REST load generator (a Debian package); the reference server gets a
