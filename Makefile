@@ -1,4 +1,4 @@
-# `make serve`: virtualenv + install + example models + `mlserver start .`
+# `make serve`: virtualenv + install + example models + `mlserver start .` (with the examples' S3 and tracking servers)
 # `make test`:  virtualenv + install with test extras + the whole suite
 # `make bench`: side by side with mlserver-mlflow 1.7.1 and `mlflow models serve` (see benchmarks/)
 PYTHON ?= python3
@@ -6,6 +6,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 MODEL  := examples/wine/model
 IRIS   := examples/iris-proba/model
+CUSTOM := examples/custom-code/model
+XTYPE  := examples/xtype/model
+PACKED := examples/conda-pack/model
 KSERVE_VENV := .venv-kserve
 
 .PHONY: serve test install model bench clean
@@ -29,11 +32,27 @@ $(IRIS)/MLmodel: examples/iris-proba/train.py | $(VENV)/.installed
 	rm -rf $(IRIS)
 	$(BIN)/python examples/iris-proba/train.py $(IRIS)
 
-model: $(MODEL)/MLmodel $(IRIS)/MLmodel
+$(CUSTOM)/MLmodel: examples/custom-code/train.py examples/custom-code/proprietary.py | $(VENV)/.installed
+	rm -rf $(CUSTOM)
+	$(BIN)/python examples/custom-code/train.py $(CUSTOM)
 
-# MLServer's workers exec tools by name: its bin must be on PATH.
+$(XTYPE)/MLmodel: examples/xtype/train.py examples/xtype/receiver.py | $(VENV)/.installed
+	rm -rf $(XTYPE)
+	$(BIN)/python examples/xtype/train.py $(XTYPE)
+
+# builds an environment with older libraries, trains the model in it and packs it (a minute)
+$(PACKED)/environment.tar.gz: examples/conda-pack/build.py examples/conda-pack/train.py examples/conda-pack/env_model.py | $(VENV)/.installed
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python examples/conda-pack/build.py
+
+model: $(MODEL)/MLmodel $(IRIS)/MLmodel $(CUSTOM)/MLmodel $(XTYPE)/MLmodel $(PACKED)/environment.tar.gz
+
+# `mlserver start .` loads every model-settings.json below the root, the examples' included:
+# the object-store and registry examples' launchers start their local S3 and tracking
+# servers first, each running the next command. MLServer's workers exec tools by name:
+# its bin must be on PATH.
 serve: install model
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/mlserver start .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python examples/object-store/serve.py \
+	  $(BIN)/python examples/registry/serve.py $(BIN)/mlserver start .
 
 # tests/test_manifests.py validates the KServe manifests with the kserve SDK, in a virtualenv
 # of its own: its pins clash with MLServer 1.7.1's (fastapi, pandas). Pinned: the schema checked.
@@ -56,4 +75,4 @@ bench: install model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/serving.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(KSERVE_VENV) $(MODEL) $(IRIS) build *.egg-info
+	rm -rf $(VENV) $(KSERVE_VENV) $(MODEL) $(IRIS) $(CUSTOM) $(XTYPE) $(PACKED) build *.egg-info

@@ -34,7 +34,8 @@ def free_ports(count: int) -> list[int]:
 
 class Server:
     def __init__(self, repo: Path, log: Path, environ: dict[str, str] | None = None, bin_dir: Path = BIN,
-                 **settings: object) -> None:
+                 launcher: list[str] | None = None, **settings: object) -> None:
+        """``launcher``: a command that runs ``mlserver start <repo>`` (given as its arguments) itself."""
         self.repo = repo
         self.http_port, self.grpc_port, metrics_port = free_ports(3)
         self.url = f"http://127.0.0.1:{self.http_port}"
@@ -56,7 +57,8 @@ class Server:
         self.log = log
         self._log_file = log.open("w")
         self.process = subprocess.Popen(
-            [str(bin_dir / "mlserver"), "start", str(repo)], stdout=self._log_file, stderr=subprocess.STDOUT, env=env
+            [*(launcher or []), str(bin_dir / "mlserver"), "start", str(repo)], stdout=self._log_file,
+            stderr=subprocess.STDOUT, env=env
         )
         self.client = httpx.Client(base_url=self.url, timeout=60)
         self._wait_live()
