@@ -141,12 +141,23 @@ def test_conda_pack_runs_the_model_with_its_own_older_libraries(examples):
     folder = examples / "conda-pack"
     build(folder / "build.py")
     assert (folder / "model" / "environment.tar.gz").is_file() and not (folder / "env").exists()
+    # the README's other way: `runtime-mlflow pack` builds the archive from the model's own requirements
+    other = folder / "packed-by-runtime-mlflow"
+    shutil.copytree(folder / "model", other / "model", ignore=shutil.ignore_patterns("environment.tar.gz"))
+    packed = subprocess.run([str(Path(sys.executable).parent / "runtime-mlflow"), "pack", str(other / "model")],
+                            capture_output=True, text=True, timeout=900, check=False)
+    assert packed.returncode == 0, packed.stderr[-3000:]
+    (other / "model-settings.json").write_text(json.dumps({
+        "name": "wine-runtime-packed", "implementation": "runtime_mlflow.MLflowRuntime", "parameters": {"uri": "./model"}}))
     readme = (folder / "README.md").read_text()
-    with served(folder, ["wine-own-env"]) as server:
-        outputs = {o["name"]: o["data"] for o in server.infer("wine-own-env", body_of(readme)).json()["outputs"]}
+    answers = {}
+    with served(folder, ["wine-own-env", "wine-runtime-packed"]) as server:
+        for name in ("wine-own-env", "wine-runtime-packed"):
+            answers[name] = {o["name"]: o["data"] for o in server.infer(name, body_of(readme)).json()["outputs"]}
         assert "runs Python" in server.log.read_text()  # a model process of the environment's Python
-    assert outputs["sklearn"] == shown(readme, '"datatype":"BYTES", ..., "data":') != [sklearn.__version__] * 2
-    assert rounded(outputs["quality"]) == shown(readme, '{"name":"quality","shape":[2],"datatype":"FP64","data":')
+    for outputs in answers.values():
+        assert outputs["sklearn"] == shown(readme, '"datatype":"BYTES", ..., "data":') != [sklearn.__version__] * 2
+        assert rounded(outputs["quality"]) == shown(readme, '{"name":"quality","shape":[2],"datatype":"FP64","data":')
 
 
 def test_object_store_serves_the_model_from_s3(examples):
