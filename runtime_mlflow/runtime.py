@@ -27,7 +27,18 @@ from .uri import is_remote, resolve_model_path
 if TYPE_CHECKING:
     from .loaded import Loaded
 
-loading.install()  # routes and batching, in MLServer's main process, when it loads a model of this runtime
+
+
+def is_ours(model: MLModel) -> bool:
+    """Whether MLServer's ``model`` is served by this runtime (an implementation that cannot be
+    imported is not)."""
+    try:
+        return issubclass(model.settings.implementation, MLflowRuntime)
+    except Exception:
+        return False
+
+
+loading.install(is_ours)  # routes and batching, in MLServer's main process, when it loads a model of this runtime
 grpc_stream.install()  # ModelStreamInfer in the message tritonclient reads
 grpc_requests.install()  # gRPC requests MLServer cannot read: INVALID_ARGUMENT, not INTERNAL
 worker_errors.install()  # errors from a worker in the runtime's words, without a class path

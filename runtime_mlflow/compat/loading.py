@@ -10,6 +10,8 @@ then freezes the main process's heap (see :mod:`runtime_mlflow.heap`).
 
 from __future__ import annotations
 
+from typing import Callable
+
 from mlserver.model import MLModel
 from mlserver.rest.server import RESTServer
 
@@ -18,8 +20,8 @@ WRITTEN_FOR = "mlserver 1.7.1"
 _HOOKED = "_runtime_mlflow_routes"
 
 
-def install() -> None:
-    """Wrap ``RESTServer.add_custom_handlers`` (once)."""
+def install(is_ours: Callable[[MLModel], bool]) -> None:
+    """Wrap ``RESTServer.add_custom_handlers`` (once); ``is_ours`` tells this runtime's models."""
     original = RESTServer.add_custom_handlers
     if getattr(original, _HOOKED, False):
         return
@@ -29,9 +31,9 @@ def install() -> None:
         from ..batching import take_over
         from ..protocols import routes
 
-        if routes.is_ours(model):
+        if is_ours(model):
             # private: the FastAPI app, its data plane and the server's settings
-            routes.install(self._app, self._data_plane, arrays=not self._settings.cache_enabled)
+            routes.install(self._app, self._data_plane, not self._settings.cache_enabled, is_ours)
             take_over(model)
             heap.settle()
         return await original(self, model)

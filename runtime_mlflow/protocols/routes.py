@@ -61,15 +61,16 @@ PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{mo
 _INSTALLED = "_runtime_mlflow_routes"
 
 
-def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
+def install(app: Any, data_plane: DataPlane, arrays: bool, is_ours: Callable[[MLModel], bool]) -> None:
     """Add every protocol path to ``app``, and the infer and stream routes before MLServer's
-    (once); ``arrays``: see :func:`.v2_body.parse_request`."""
+    (once); ``arrays``: see :func:`.v2_body.parse_request`; ``is_ours``: whether a loaded
+    model is one of this runtime's (the routes answer only those)."""
     if getattr(app.state, _INSTALLED, False):
         return
     max_bytes()  # a malformed size limit fails the first load, naming the variable, not every request
     setattr(app.state, _INSTALLED, True)
     metrics.count_infer(data_plane)
-    routes = Routes(data_plane._model_registry)
+    routes = Routes(data_plane._model_registry, is_ours)
     for prefix in PREFIXES:
         for path, method, kind in PATHS:
             app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
@@ -84,18 +85,9 @@ def install(app: Any, data_plane: DataPlane, arrays: bool) -> None:
                              for paths, handler in ((v2.PATHS, infer), (sse.PATHS, stream)) for path in paths]
 
 
-def is_ours(model: MLModel) -> bool:
-    from ..runtime import MLflowRuntime
-
-    try:
-        return issubclass(model.settings.implementation, MLflowRuntime)
-    except Exception:  # an implementation that cannot be imported is not ours
-        return False
-
-
 class Routes:
-    def __init__(self, registry: MultiModelRegistry) -> None:
-        self._registry = registry
+    def __init__(self, registry: MultiModelRegistry, is_ours: Callable[[MLModel], bool]) -> None:
+        self._registry, self._is_ours = registry, is_ours
 
     def endpoint(self, kind: str, theirs: BaseRoute | None = None) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint for ``kind``; a model not of this runtime goes to ``theirs`` (MLServer's route)."""
@@ -123,7 +115,7 @@ class Routes:
                                                    request.path_params.get("model_version"))
         except ModelNotFound:
             return True
-        return is_ours(model)
+        return self._is_ours(model)
 
     async def _handle(self, kind: str, request: Request) -> Response:
         protocol = _Errors(seldon=kind.startswith("seldon."), v2=kind in ("openapi", "docs"))
@@ -170,10 +162,10 @@ class Routes:
                 model = await self._registry.get_model(name, request.path_params.get("model_version"))
             except ModelNotFound as exc:
                 return protocol.reply(404, str(exc))
-            if not is_ours(model):
+            if not self._is_ours(model):
                 return protocol.reply(404, f"model {name!r} is not an MLflow model served by runtime_mlflow")
             return model
-        names = sorted({m.name for m in await self._registry.get_models() if is_ours(m)})
+        names = sorted({m.name for m in await self._registry.get_models() if self._is_ours(m)})
         path = request.url.path
         if not names:
             return protocol.reply(404, f"no MLflow model is loaded to answer {path}")
