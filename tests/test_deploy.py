@@ -54,7 +54,7 @@ def image(tmp_path_factory):
     base.chmod(0o755)
     try:
         source = shutil.copytree(ROOT, base / "src", ignore=shutil.ignore_patterns(
-            ".venv", ".bench", ".git", "__pycache__", "*.egg-info", "build", "model", "mlruns"))
+            ".venv", ".venv-kserve", ".bench", ".git", "__pycache__", "*.egg-info", "build", "model", "mlruns"))
         subprocess.run([str(source / "deploy" / "install.sh"), str(source), str(base / "venv")], check=True,
                        env={**os.environ, "PYTHON": SYSTEM_PYTHON}, timeout=900)
         models = base / "models"

@@ -21,7 +21,7 @@ def test_normal_install_puts_codecs_inside_the_package(tmp_path):
     target = tmp_path / "site"
     # from a clean copy: setuptools' build/ folder in a checkout can carry files of older builds
     source = shutil.copytree(ROOT, tmp_path / "src", ignore=shutil.ignore_patterns(
-        ".venv", ".git", "build", "*.egg-info", "__pycache__", "examples"))
+        ".venv", ".venv-kserve", ".git", "build", "*.egg-info", "__pycache__", "examples"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--target", str(target),
          str(source)],
