@@ -66,6 +66,7 @@ $(KSERVE_VENV)/.installed: | $(BIN)/python
 test: install $(KSERVE_VENV)/.installed
 	/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || (apt-get update -qq && apt-get install -y -qq python3-venv)
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 # wrk is the REST load generator (a Debian package); the reference server gets a

@@ -87,6 +87,8 @@ setup(
             "schemathesis>=4,<5",
             # checks the per-model OpenAPI 3.1 documents (tests/protocols/test_openapi.py)
             "openapi-spec-validator>=0.7",
+            # the lint gate (make test); <0.18: rules change between minor versions
+            "ruff>=0.17,<0.18",
             # drives Debian's Chromium through Debian's chromedriver (tests/e2e/test_docs_browser.py);
             # given the driver's path, it downloads nothing
             "selenium>=4.20",

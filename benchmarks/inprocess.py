@@ -23,6 +23,7 @@ import json
 import statistics
 import time
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
@@ -80,7 +81,7 @@ async def measure(implementation: str, model: str, rounds: int, floor: bool) -> 
         frame = rows(count)
         body = orjson.dumps(v2_body(frame))
 
-        async def once() -> bytes:
+        async def once(body: bytes = body) -> bytes:
             response = await runtime.predict(parse(body))
             return encode_to_json_bytes(response.model_dump())
 
@@ -94,8 +95,8 @@ async def measure(implementation: str, model: str, rounds: int, floor: bool) -> 
             array = frame.to_numpy()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # sklearn: an array has no feature names
-                results[f"native predict, {label}"] = await _median_ms(lambda: native.predict(array), n)
-            results[f"pyfunc.predict, {label}"] = await _median_ms(lambda: pyfunc.predict(frame), n)
+                results[f"native predict, {label}"] = await _median_ms(partial(native.predict, array), n)
+            results[f"pyfunc.predict, {label}"] = await _median_ms(partial(pyfunc.predict, frame), n)
     return results
 
 

@@ -8,7 +8,8 @@ of its own (this checkout with ``pip install .``), each with MLServer's default 
 plus ``mlflow models serve`` for ``/invocations``. All servers run at once; every round
 loads each of them in turn with the same payloads (interleaved, so drift on this noisy
 machine hits both sides alike). Prints a markdown table of medians over rounds and the
-ratio ours/theirs; ``/invocations`` is also timed against ``mlflow models serve``. ``--null`` serves this runtime on both sides instead, to show the spread
+ratio ours/theirs; ``/invocations`` is also timed against ``mlflow models serve``.
+``--null`` serves this runtime on both sides instead, to show the spread
 that a real difference must exceed. Speed is never asserted in tests; CI does not run this.
 """
 
@@ -231,7 +232,7 @@ def in_process(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     samples: dict[tuple[str, int], list[float]] = {}
-    for round_ in range(args.rounds):
+    for _ in range(args.rounds):
         for index, (python, implementation) in enumerate(((theirs_bin / "python", OURS if args.null else THEIRS),
                                                           (args.ours_bin / "python", OURS))):
             for key, value in measure(python, implementation, floor=index == 1).items():

@@ -11,7 +11,7 @@ from mlserver.types import RequestInput, ResponseOutput
 
 from runtime_mlflow.errors import InvalidInput
 
-from .base import Column, InputCodec, datatype_of, RequestCodec, flat_elements, object_array, response_output, shaped
+from .base import Column, InputCodec, RequestCodec, datatype_of, flat_elements, object_array, response_output, shaped
 from .casting import cast
 from .datatypes import to_datatype, to_dtype
 from .registry import register_codec

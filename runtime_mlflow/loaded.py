@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -199,7 +200,7 @@ class Loaded:
             model_input, params = self.decode(payload)
             if isinstance(model_input, Proven):
                 model_input = model_input.frame
-            stream = chunks(lambda: self.model.predict_stream(model_input, params=params))
+            stream = chunks(partial(self.model.predict_stream, model_input, params=params))
             try:
                 async for chunk in stream:
                     yield self.response(payload, chunk, None)  # a chunk is not the signature's whole output

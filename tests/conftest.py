@@ -9,17 +9,17 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import envkit
 import mlflow.pyfunc
 import mlflow.sklearn
 import numpy as np
 import pandas as pd
+import pyfuncs
 import pytest
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 from sklearn.linear_model import ElasticNet
 
-import envkit
-import pyfuncs
 from runtime_mlflow.codecs import registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ This module ships inside each model through ``code_paths`` (the seed's
 
 from __future__ import annotations
 
+import mlflow.pyfunc
 import numpy as np
 import pandas as pd
-import mlflow.pyfunc
 
 
 class Proprietary(mlflow.pyfunc.PythonModel):

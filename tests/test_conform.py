@@ -32,10 +32,13 @@ def test_one_matrix_input_is_split_into_the_columns():
 @pytest.mark.parametrize(
     ("columns", "message"),
     [
-        pytest.param([col("a", [1]), col("b", [1]), col("z", ["q"], "BYTES")], "missing column 's'; unknown input 'z'", id="misnamed"),
+        pytest.param([col("a", [1]), col("b", [1]), col("z", ["q"], "BYTES")], "missing column 's'; unknown input 'z'",
+                     id="misnamed"),
         pytest.param([col("a", [1, 2]), col("b", [1]), col("s", ["q"], "BYTES")], "same number of rows", id="lengths"),
-        pytest.param([col("a", [[1, 2]]), col("b", [1]), col("s", ["q"], "BYTES")], "takes shape [N] or [N, 1]", id="matrix-column"),
-        pytest.param([col("a", [1]), col("b", [1]), col("s", [1], "INT64")], "expects string (BYTES) values; INT64", id="number-for-string"),
+        pytest.param([col("a", [[1, 2]]), col("b", [1]), col("s", ["q"], "BYTES")], "takes shape [N] or [N, 1]",
+                     id="matrix-column"),
+        pytest.param([col("a", [1]), col("b", [1]), col("s", [1], "INT64")], "expects string (BYTES) values; INT64",
+                     id="number-for-string"),
     ],
 )
 def test_column_mistakes(columns, message):

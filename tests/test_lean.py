@@ -123,7 +123,8 @@ def sklearn_models(tmp_path_factory, wine_data):
     models = {
         "wine": (ElasticNet(alpha=0.5, l1_ratio=0.5).fit(features, target), features, True),
         "mixed": (make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(mixed, target), mixed, True),
-        "float32": (make_pipeline(StandardScaler(), Ridge()).fit(features.astype(np.float32), target), features.astype(np.float32), True),
+        "float32": (make_pipeline(StandardScaler(), Ridge()).fit(features.astype(np.float32), target),
+                    features.astype(np.float32), True),
         "unnamed": (make_pipeline(StandardScaler(), Ridge()).fit(features.to_numpy(), target), features, False),
         "forest": (RandomForestRegressor(n_estimators=5, random_state=0).fit(features, target), features, True),
         "boosting": (GradientBoostingRegressor(n_estimators=5, random_state=0).fit(features, target), features, True),

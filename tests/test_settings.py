@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from mlserver.settings import ModelParameters, ModelSettings
 
+from runtime_mlflow import MLflowRuntime
 from runtime_mlflow.errors import ModelLoadError
 from runtime_mlflow.settings import RuntimeSettings
-from runtime_mlflow import MLflowRuntime
 
 
 def settings(**parameters) -> ModelSettings:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from mlserver.settings import ModelSettings
 
-from runtime_mlflow import MLflowRuntime
 from runtime_mlflow.errors import ModelLoadError
 from runtime_mlflow.uri import resolve_model_path
 
@@ -24,7 +23,8 @@ def model(tmp_path):
 
 @pytest.mark.parametrize("form", ["relative", "absolute", "file-uri", "mlmodel-file"])
 def test_local_forms(settings, model, form):
-    uri = {"relative": "./model", "absolute": str(model), "file-uri": model.as_uri(), "mlmodel-file": str(model / "MLmodel")}[form]
+    uri = {"relative": "./model", "absolute": str(model), "file-uri": model.as_uri(),
+           "mlmodel-file": str(model / "MLmodel")}[form]
     assert resolve_model_path(settings, uri) == model
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from ..errors import ModelEnvironmentError
 
-
 _FILTER_ERROR: type[Exception] | tuple[()] = getattr(tarfile, "FilterError", ())
 
 

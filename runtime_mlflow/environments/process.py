@@ -12,8 +12,8 @@ import collections
 import logging
 import os
 import signal
-import socket
 import site
+import socket
 import subprocess
 import sysconfig
 import threading

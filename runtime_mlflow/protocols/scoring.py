@@ -28,6 +28,7 @@ from .reply import Reply
 from .reply import scoring_error as error
 from .served import ProtocolRequest, Served
 
+
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
     model = _Scored(served)
     try:

@@ -11,10 +11,9 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
+import pyfuncs
 from mlflow.models import infer_signature
 from sklearn.datasets import load_iris
-
-import pyfuncs
 
 
 def iris() -> tuple[pd.DataFrame, pd.Series]:

@@ -17,9 +17,8 @@ A stream call goes through ModelStreamInfer. With a ``gate`` folder, the callbac
 next chunk, so chunks must arrive as they are yielded).
 """
 
-import os
-
 import json
+import os
 import sys
 
 import numpy as np

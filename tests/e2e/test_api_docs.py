@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from mlflow.models import Model
 from hypothesis import HealthCheck, given, settings
+from mlflow.models import Model
 from mlserver_process import write_model_settings
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode

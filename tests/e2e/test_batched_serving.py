@@ -8,12 +8,11 @@ import json
 
 import httpx
 import mlflow.pyfunc
+import pyfuncs
 import pytest
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
 from mlserver_process import Server, write_model_settings
-
-import pyfuncs
 
 
 @pytest.fixture(scope="module", params=[0, 1], ids=["main-process", "worker"])

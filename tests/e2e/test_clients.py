@@ -5,14 +5,14 @@ from __future__ import annotations
 import mlflow.pyfunc
 import numpy as np
 import tritonclient.http as httpclient
-
 from test_rest import SEED_COLUMNS
 
 
 def http_inputs(columns: dict[str, np.ndarray]) -> list[httpclient.InferInput]:
     inputs = []
     for name, array in columns.items():
-        datatype = "BYTES" if array.dtype == object else {"float64": "FP64", "float32": "FP32", "int64": "INT64"}[str(array.dtype)]
+        datatypes = {"float64": "FP64", "float32": "FP32", "int64": "INT64"}
+        datatype = "BYTES" if array.dtype == object else datatypes[str(array.dtype)]
         tensor = httpclient.InferInput(name, list(array.shape), datatype)
         tensor.set_data_from_numpy(array, binary_data=False)
         inputs.append(tensor)
@@ -39,7 +39,8 @@ def _wine_call(rows, rename=None):
     rename = rename or {}
     return {
         "model": "wine",
-        "inputs": [{"name": rename.get(c, c), "datatype": "FP64", "data": rows[c].tolist(), "shape": [len(rows)]} for c in SEED_COLUMNS],
+        "inputs": [{"name": rename.get(c, c), "datatype": "FP64", "data": rows[c].tolist(), "shape": [len(rows)]}
+                   for c in SEED_COLUMNS],
     }
 
 

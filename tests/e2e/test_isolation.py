@@ -6,12 +6,11 @@ import threading
 import time
 
 import mlflow.pyfunc
+import pyfuncs
 import pytest
 from mlflow.models import ModelSignature
 from mlflow.types.schema import ColSpec, Schema
 from mlserver_process import Server, write_model_settings
-
-import pyfuncs
 
 X = {"name": "x", "shape": [1], "datatype": "FP64"}
 

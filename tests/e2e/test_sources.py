@@ -20,9 +20,9 @@ import mlflow.sklearn
 import pandas as pd
 import pytest
 import services
+from metrics_text import sample
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
-from metrics_text import sample
 from mlserver_process import Server, free_port, write_model_settings
 from sklearn.linear_model import ElasticNet
 

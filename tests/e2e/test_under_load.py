@@ -176,7 +176,7 @@ def test_loading_and_unloading_models_while_others_serve_fails_no_request(tmp_pa
         for thread in threads:
             thread.start()
         try:
-            for cycle in range(3):
+            for _ in range(3):
                 for name in ("scaler", "echo"):
                     assert srv.load(name).status_code == 200, srv.log.read_text()[-3000:]
                 for name in ("scaler", "echo"):
