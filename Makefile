@@ -17,9 +17,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
-# Editable, so a checkout under test is the code being served.
-$(VENV)/.installed: setup.py | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# Editable, so a checkout under test is the code being served; constraints.txt: the
+# known-good versions the suite last passed with.
+$(VENV)/.installed: setup.py constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
