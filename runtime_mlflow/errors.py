@@ -6,19 +6,27 @@ every error here is one::
 
     RuntimeMLflowError (500)              root; anything unexpected
     ├── ClientError (400)                 the request was wrong
+    │   ├── BadData                       a SeldonMessage cannot be read or does not fit
     │   ├── InvalidInput                  an input cannot be decoded or conformed
     │   ├── InvalidParameter              a request parameter has the wrong type
     │   ├── UnknownOutput                 a requested output does not exist
     │   └── ModelInputError               the model rejected the input it was given
     ├── ModelLoadError (500)              the model could not be loaded
-    │   └── ModelEnvironmentError           its environment could not be unpacked, built or started
+    │   ├── ModelEnvironmentError         its environment could not be unpacked, built or started
+    │   │   └── UnsafeArchive             an archive member would land outside its folder
+    │   └── SourceRefused                 the source does not exist or refuses access
     ├── ModelUnavailable (503)            the model's process died and is being restarted
     ├── PredictionError (500)             the model failed for a reason of its own
     └── CodecError (500)                  a codec was misused or misregistered
         └── CodecAlreadyRegistered
+
+    RemoteError (an Exception)            an exception raised inside a model's own process,
+                                          described by its class names and message
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mlserver.errors import MLServerError
 
@@ -36,6 +44,10 @@ class ClientError(RuntimeMLflowError):
     """The client sent something the model cannot take: HTTP 400, gRPC INVALID_ARGUMENT."""
 
     status = 400
+
+
+class BadData(ClientError):
+    """The SeldonMessage cannot be read or does not fit the model."""
 
 
 class InvalidInput(ClientError):
@@ -62,6 +74,14 @@ class ModelEnvironmentError(ModelLoadError):
     """A model environment is unsafe, incomplete or incompatible; the message says which part."""
 
 
+class UnsafeArchive(ModelEnvironmentError):
+    """A member of an environment archive would write outside its destination or is not a plain file."""
+
+
+class SourceRefused(ModelLoadError):
+    """The source does not exist or refuses access: retrying will not help."""
+
+
 class ModelUnavailable(RuntimeMLflowError):
     """The model's process is not running right now (it died and is being restarted)."""
 
@@ -78,3 +98,18 @@ class CodecError(RuntimeMLflowError):
 
 class CodecAlreadyRegistered(CodecError):
     """A content type was registered twice."""
+
+
+class RemoteError(Exception):
+    """An exception raised inside the model process, described by its class names and message."""
+
+    def __init__(self, header: dict[str, Any]):
+        self.type_name: str = header.get("type", "Exception")
+        self.mro: list[str] = header.get("mro", [])
+        self.error_code: str | None = header.get("error_code")
+        self.message: str = header.get("message", "")
+        self.remote_traceback: str = header.get("traceback", "")
+        super().__init__(f"{self.type_name}: {self.message}")
+
+    def is_a(self, cls: type) -> bool:
+        return f"{cls.__module__}.{cls.__qualname__}" in self.mro

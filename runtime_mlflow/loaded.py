@@ -25,13 +25,13 @@ from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
 from .environments import choose, eviction, prepare
 from .environments.cache import Entry, cache_root
-from .environments.process import RemoteError
 from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
     CodecError,
     ModelInputError,
     ModelLoadError,
     PredictionError,
+    RemoteError,
     RuntimeMLflowError,
 )
 from .inputs import InputPlan, decode_request

@@ -20,13 +20,9 @@ import re
 import tarfile
 from pathlib import Path
 
-from ..errors import ModelEnvironmentError
+from ..errors import ModelEnvironmentError, UnsafeArchive
 
 _FILTER_ERROR: type[Exception] | tuple[()] = getattr(tarfile, "FilterError", ())
-
-
-class UnsafeArchive(ModelEnvironmentError):
-    """A member of an environment archive would write outside its destination or is not a plain file."""
 
 
 def extract(archive: Path, dest: Path) -> int:

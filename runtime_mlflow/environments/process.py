@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError
+from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError, RemoteError
 from .payload import rmlf_wire as wire
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
@@ -38,21 +38,6 @@ _BOOT = (
 )
 # Variables that would let the server's environment leak into the model's.
 _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
-
-
-class RemoteError(Exception):
-    """An exception raised inside the model process, described by its class names and message."""
-
-    def __init__(self, header: dict[str, Any]):
-        self.type_name: str = header.get("type", "Exception")
-        self.mro: list[str] = header.get("mro", [])
-        self.error_code: str | None = header.get("error_code")
-        self.message: str = header.get("message", "")
-        self.remote_traceback: str = header.get("traceback", "")
-        super().__init__(f"{self.type_name}: {self.message}")
-
-    def is_a(self, cls: type) -> bool:
-        return f"{cls.__module__}.{cls.__qualname__}" in self.mro
 
 
 class ModelProcess:

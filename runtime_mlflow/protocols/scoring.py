@@ -22,8 +22,7 @@ from mlflow.pyfunc import scoring_server
 from mlflow.pyfunc.scoring_server import InvocationsResponse
 from mlserver.logging import logger
 
-from ..environments.process import RemoteError
-from ..errors import ModelUnavailable
+from ..errors import ModelUnavailable, RemoteError
 from .reply import Reply
 from .reply import scoring_error as error
 from .served import ProtocolRequest, Served

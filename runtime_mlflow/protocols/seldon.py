@@ -40,16 +40,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.types.schema import Schema, TensorSpec
 from mlflow.utils.proto_json_utils import dataframe_from_parsed_json, parse_tf_serving_input
 
-from ..errors import ClientError, RuntimeMLflowError
+from ..errors import BadData, RuntimeMLflowError
 from .reply import Reply
 from .reply import seldon_error as error
 from .served import ProtocolRequest, Served
 
 KINDS = ("data", "jsonData", "strData", "binData")
-
-
-class BadData(ClientError):
-    """The SeldonMessage cannot be read or does not fit the model."""
 
 
 @dataclass(frozen=True)

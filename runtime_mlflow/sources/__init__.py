@@ -24,9 +24,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..environments import cache
-from ..errors import ModelLoadError
+from ..errors import ModelLoadError, SourceRefused
 from . import archives, buckets, registry
-from .buckets import SourceRefused
 from .redact import redact_uri, text
 
 logger = logging.getLogger("mlserver.runtime_mlflow")

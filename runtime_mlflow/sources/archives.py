@@ -17,9 +17,8 @@ from pathlib import Path
 
 import requests
 
-from ..environments.extract import UnsafeArchive, extract
-from ..errors import ModelLoadError
-from .buckets import SourceRefused
+from ..environments.extract import extract
+from ..errors import ModelLoadError, SourceRefused, UnsafeArchive
 
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 TIMEOUT = (10, 300)

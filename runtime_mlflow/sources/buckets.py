@@ -21,10 +21,6 @@ from urllib.parse import urlsplit
 from ..errors import ModelLoadError
 
 
-class SourceRefused(ModelLoadError):
-    """The source does not exist or refuses access: retrying will not help."""
-
-
 @dataclass(frozen=True)
 class Listing:
     bucket: str

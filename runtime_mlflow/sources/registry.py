@@ -22,7 +22,7 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from .buckets import SourceRefused
+from ..errors import SourceRefused
 
 _MODELS = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/]+)|@(?P<alias>[^/]+))/?(?P<rest>.*)$")
 _LOGGED = re.compile(r"^models:/(?P<model_id>m-[0-9a-f]+)/?$")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime_mlflow.environments.extract import UnsafeArchive, extract
+from runtime_mlflow.environments.extract import extract
+from runtime_mlflow.errors import UnsafeArchive
 
 
 def member(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"x", link: str = "") -> tuple:

@@ -12,7 +12,8 @@ from mlflow.models import Model
 from mlflow.models.signature import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
-from runtime_mlflow.protocols.seldon import BadData, Message, model_input, read, respond
+from runtime_mlflow.errors import BadData
+from runtime_mlflow.protocols.seldon import Message, model_input, read, respond
 from runtime_mlflow.protocols.served import ProtocolRequest, Served
 
 

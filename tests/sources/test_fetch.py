@@ -9,10 +9,8 @@ import zipfile
 import pytest
 
 from runtime_mlflow import sources
-from runtime_mlflow.environments.extract import UnsafeArchive
-from runtime_mlflow.errors import ModelLoadError
+from runtime_mlflow.errors import ModelLoadError, SourceRefused, UnsafeArchive
 from runtime_mlflow.sources import archives, buckets, redact
-from runtime_mlflow.sources.buckets import SourceRefused
 from runtime_mlflow.uri import is_remote
 
 
