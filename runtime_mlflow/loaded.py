@@ -88,7 +88,8 @@ async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: l
     if choice.own_process:
         env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
         held.append(env)
-        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready), settings.method)
+        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready), settings.method,
+                                runtime.version)
         await supervisor.start()
         model: Any = RemoteModel(supervisor, path)
     else:

@@ -10,8 +10,9 @@ there, in seconds, naming the seam:
 * ``worker_errors``: the runtime's errors in its own words across MLServer's workers;
 * ``worker_restarts``: 503 while MLServer restarts a model's worker;
 * ``pool_unload``: unloading a pool's last model closes that pool, not the default one;
-* ``grpc_requests``: gRPC requests MLServer cannot read answered INVALID_ARGUMENT.
+* ``grpc_requests``: gRPC requests MLServer cannot read answered INVALID_ARGUMENT;
+* ``not_ready``: a model that is not ready answers 503 with the reason, not 400.
 
-Older patches (``unavailable``, ``grpc_stream``, ``placement``, the worker dispatch in
-``protocols.routes``) are not behind it yet.
+Older patches (``grpc_stream``, ``placement``, the worker dispatch in ``protocols.routes``)
+are not behind it yet.
 """

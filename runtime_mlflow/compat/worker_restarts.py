@@ -43,6 +43,7 @@ from mlserver.parallel.errors import WorkerStop
 from .. import metrics, unavailable
 from ..backoff import Backoff
 from ..errors import ModelUnavailable
+from . import not_ready
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
 
@@ -135,7 +136,7 @@ def _track_readiness() -> None:
     Pool = pool.InferencePool
     load_model, reload_model, on_worker_stop = Pool.load_model, Pool.reload_model, Pool.on_worker_stop
     start_worker, close = Pool._start_worker, Pool.close
-    unavailable.install()  # a model marked down answers 503 with its reason
+    not_ready.install()  # a model marked down answers 503 with its reason
 
     async def _load_model(self: Any, model: Any) -> Any:
         loaded = await load_model(self, model)
@@ -157,8 +158,8 @@ def _track_readiness() -> None:
             if model.ready:
                 model.ready = False
                 state.down.add(model)
-                unavailable.mark_down(model.name, f"model {model.name!r} is being restarted: its worker process "
-                                                  f"stopped (exit code {exit_code}); ask again in a few seconds")
+                unavailable.mark_down(model.name, model.version, f"model {model.name!r} is being restarted: its worker "
+                                      f"process stopped (exit code {exit_code}); ask again in a few seconds")
         started = time.monotonic()
         try:
             await on_worker_stop(self, pid, exit_code)  # MLServer starts a worker and loads the pool's models
@@ -173,7 +174,7 @@ def _track_readiness() -> None:
             metrics.restarted(name)
         for model in list(state.down):
             model.ready = True
-            unavailable.mark_up(model.name)
+            unavailable.mark_up(model.name, model.version)
         state.down.clear()
         logger.warning("Restart %d of the worker of %s (models: %s) took %.1f s; ready again", restart, self.name,
                        ", ".join(models) or "none", time.monotonic() - started)

@@ -26,8 +26,8 @@ class Supervisor:
     """One model process for one model; ``set_ready`` hears when the model goes down and comes back."""
 
     def __init__(self, name: str, env: Path, model_path: Path, set_ready: Callable[[bool], None],
-                 method: str = "predict") -> None:
-        self.name = name
+                 method: str = "predict", version: str | None = None) -> None:
+        self.name, self.version = name, version
         self.env = env
         self.model_path = model_path
         self.method = method
@@ -67,7 +67,7 @@ class Supervisor:
         self._stopping = True
         if self._restarting is not None:
             self._restarting.cancel()
-        unavailable.mark_up(self.name)
+        unavailable.mark_up(self.name, self.version)
         _live.discard(self)
         if self._process is not None:
             await asyncio.to_thread(self._process.stop)
@@ -96,7 +96,7 @@ class Supervisor:
             self.name, process.pid, process.describe_exit(),
         )
         unavailable.mark_down(
-            self.name,
+            self.name, self.version,
             f"model {self.name!r} is not available: its model process {process.describe_exit()}; "
             "it is being restarted, retry shortly",
         )
@@ -119,7 +119,7 @@ class Supervisor:
                     return
                 self._process = process
                 metrics.restarted(self.name)
-                unavailable.mark_up(self.name)
+                unavailable.mark_up(self.name, self.version)
                 self._set_ready(True)
                 logger.info("Model %r: model process restarted (pid %d)", self.name, process.pid)
                 if not process.alive:  # died between the handshake and now

@@ -131,7 +131,7 @@ class Routes:
         if kind == "docs":
             return docs.page(request, model.name, request.path_params.get("model_version"))
         if not model.ready:
-            reason = unavailable.reason(model.name) or f"model {model.name!r} is not ready yet"
+            reason = unavailable.reason(model.name, model.version) or f"model {model.name!r} is not ready yet"
             return _response(protocol.reply(503, reason))
         if kind == "ping":
             return Response("\n", 200, media_type="application/json")  # what MLflow answers
