@@ -21,6 +21,7 @@ import tarfile
 from pathlib import Path
 
 from ..errors import ModelEnvironmentError, UnsafeArchive
+from ..paths import inside
 
 _FILTER_ERROR: type[Exception] | tuple[()] = getattr(tarfile, "FilterError", ())
 
@@ -68,7 +69,7 @@ def _check(archive: Path, member: tarfile.TarInfo, root: str, interpreters: set[
     if ".." in Path(name).parts:
         raise refuse("its path contains '..'")
     target = os.path.realpath(os.path.join(root, name))
-    if not _within(target, root):
+    if not inside(target, root):
         raise refuse(f"it would be written to {target}, outside the destination")
     if member.issym() or member.islnk():
         link = member.linkname
@@ -81,7 +82,7 @@ def _check(archive: Path, member: tarfile.TarInfo, root: str, interpreters: set[
             raise refuse(f"it links to the absolute path {link!r}{hint}")
         base = os.path.dirname(os.path.join(root, name)) if member.issym() else root
         resolved = os.path.realpath(os.path.join(base, link))
-        if not _within(resolved, root):
+        if not inside(resolved, root):
             raise refuse(f"it links to {link!r}, which resolves to {resolved}, outside the destination")
     elif not (member.isfile() or member.isdir()):
         raise refuse("it is a device file, FIFO or other special file")
@@ -105,5 +106,3 @@ def _link_to(name: str, link: str) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(name), link))
 
 
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root + os.sep)

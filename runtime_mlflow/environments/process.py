@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError, RemoteError
+from ..paths import inside
 from .payload import rmlf_wire as wire
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
@@ -198,7 +199,7 @@ class ModelProcess:
         if problem:
             raise ModelEnvironmentError(f"model {self.name!r}: environment {self.env}: {problem}")
         server_packages = server_site_packages()
-        leaks = [p for p in header.get("path", []) if any(_inside(p, site) for site in server_packages)]
+        leaks = [p for p in header.get("path", []) if any(inside(p, site) for site in server_packages)]
         if leaks:
             raise ModelEnvironmentError(
                 f"model {self.name!r}: environment {self.env} sees the server's packages ({', '.join(leaks)})"
@@ -312,6 +313,3 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _inside(path: str, prefix: str) -> bool:
-    path, prefix = os.path.realpath(path), os.path.realpath(prefix)
-    return path == prefix or path.startswith(prefix + os.sep)

@@ -19,6 +19,7 @@ import requests
 
 from ..environments.extract import extract
 from ..errors import ModelLoadError, SourceRefused, UnsafeArchive
+from ..paths import inside
 
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 TIMEOUT = (10, 300)
@@ -88,7 +89,7 @@ def _unzip(archive: Path, folder: Path) -> None:
     with zipfile.ZipFile(archive) as zipped:
         for info in zipped.infolist():
             target = (root / info.filename).resolve()
-            if info.filename.startswith("/") or ".." in Path(info.filename).parts or not target.is_relative_to(root):
+            if info.filename.startswith("/") or ".." in Path(info.filename).parts or not inside(target, root):
                 raise UnsafeArchive(f"{archive.name}: member {info.filename!r} refused: it would be written outside")
             if info.is_dir():
                 target.mkdir(parents=True, exist_ok=True)

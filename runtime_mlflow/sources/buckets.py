@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ModelLoadError
+from ..paths import inside
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def fetch_listing(store: Any, listing: Listing, folder: Path) -> None:
     for key, _, _ in listing.objects:
         relative = key[len(listing.prefix):]
         dest = (folder / relative).resolve()
-        if not dest.is_relative_to(folder.resolve()):
+        if not inside(dest, folder):
             raise ModelLoadError(f"object {key!r} would be written outside the model folder")
         dest.parent.mkdir(parents=True, exist_ok=True)
         store.download(listing, key, dest)
