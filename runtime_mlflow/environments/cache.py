@@ -57,6 +57,11 @@ def cache_root(explicit: str | None = None, base: Path | None = None) -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "runtime-mlflow"
 
 
+def key_of(*parts: object) -> str:
+    """A cache key naming what ``parts`` name together (sha256 of them, NUL-separated)."""
+    return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()
+
+
 def lookup(root: Path, key: str, kind: str = "environments") -> Path | None:
     """The finished entry for ``key`` (an environment, or a downloaded model for ``kind="models"``), or None."""
     link = root / kind / key

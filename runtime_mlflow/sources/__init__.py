@@ -12,7 +12,6 @@ credentials never reach logs, errors or metadata.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ..environments import cache
@@ -68,13 +67,13 @@ def _fetch(name: str, uri: str, shown: str, root: Path) -> Fetched:
         listing = _retry(lambda: store.list(uri), store.permanent)
         if not listing.objects:
             raise SourceRefused(f"no objects under {shown}")
-        key = _key(uri, listing.version)
+        key = cache.key_of(uri, listing.version)
         make: Callable[[Path], None] = lambda folder: _retry(  # noqa: E731
             lambda: buckets.fetch_listing(store, listing, folder), store.permanent)
         total = listing.size
     elif archives.is_archive(uri):
         version = _retry(lambda: archives.version(uri), _never)
-        key = _key(uri, version or f"unversioned-{time.time_ns()}")
+        key = cache.key_of(uri, version or f"unversioned-{time.time_ns()}")
         if version is None:
             logger.warning("Model %r: %s sends no ETag or Last-Modified; it is downloaded at every load", name, shown)
         make = lambda folder: _retry(lambda: archives.fetch(uri, folder), _never)  # noqa: E731
@@ -157,7 +156,3 @@ def _progress(name: str, shown: str, folder: Path, total: int | None) -> Iterato
         watcher.join()
     logger.info("Model %r: downloaded %s (%.1f MB) in %.1fs", name, shown, cache.tree_size(folder) / 1e6,
                 time.monotonic() - started)
-
-
-def _key(*parts: Any) -> str:
-    return hashlib.sha256("\0".join(map(str, parts)).encode()).hexdigest()

@@ -11,7 +11,6 @@ artifact-proxy URLs are listed through MLflow's artifact repository.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from ..environments.cache import key_of
 from ..errors import SourceRefused
 
 _MODELS = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/]+)|@(?P<alias>[^/]+))/?(?P<rest>.*)$")
@@ -68,7 +68,7 @@ def _model_version(uri: str) -> Resolved:
             if permanent(exc):
                 raise SourceRefused(exc.message) from exc
             raise
-        return Resolved(uri, _key("logged", mlflow.get_tracking_uri(), model.model_id),
+        return Resolved(uri, key_of("logged", mlflow.get_tracking_uri(), model.model_id),
                         {"model_id": model.model_id, "run_id": model.source_run_id or ""})
     match = _MODELS.match(uri)
     if match is None:
@@ -96,7 +96,7 @@ def _model_version(uri: str) -> Resolved:
     if alias is not None:
         described["alias"] = alias
     suffix = f"/{rest}" if rest else ""
-    key = _key("models", registry, name, str(found.version), rest)
+    key = key_of("models", registry, name, str(found.version), rest)
     return Resolved(f"models:/{name}/{found.version}{suffix}", key, described)
 
 
@@ -110,7 +110,7 @@ def _run(uri: str) -> Resolved:
         if permanent(exc):
             raise SourceRefused(exc.message) from exc
         raise
-    return Resolved(uri, _key("runs", mlflow.get_tracking_uri(), match["run_id"], match["path"]),
+    return Resolved(uri, key_of("runs", mlflow.get_tracking_uri(), match["run_id"], match["path"]),
                     {"run_id": match["run_id"]})
 
 
@@ -129,8 +129,4 @@ def _artifacts(uri: str) -> Resolved:
     walk(None)
     if not listed:
         raise SourceRefused(f"no artifacts under {uri}")
-    return Resolved(uri, _key("artifacts", uri, json.dumps(sorted(listed))), {})
-
-
-def _key(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return Resolved(uri, key_of("artifacts", uri, json.dumps(sorted(listed))), {})
