@@ -12,7 +12,8 @@ import pandas as pd
 
 from runtime_mlflow.errors import InvalidInput
 
-_TRUE_FALSE = {"true": True, "false": False, "1": True, "0": False}
+BOOLEAN_TEXTS = {"true": True, "false": False, "1": True, "0": False}
+"""The texts read as booleans (case-insensitive, stripped): in BYTES inputs and in params."""
 
 
 def cast(array: np.ndarray, dtype: np.dtype, name: str, expected: str, arrived: str) -> np.ndarray:
@@ -66,7 +67,7 @@ def _from_strings(array: np.ndarray, dtype: np.dtype, name: str, expected: str, 
     flat = array.ravel()
     if dtype.kind == "b":
         lowered = pd.Series(flat, dtype="object").astype(str).str.lower()
-        mapped = lowered.map(_TRUE_FALSE)
+        mapped = lowered.map(BOOLEAN_TEXTS)
         if mapped.isna().any():
             raise _mismatch(name, expected, arrived, _plain(flat[mapped.isna().to_numpy()][0]))
         return mapped.to_numpy(dtype=bool).reshape(array.shape)

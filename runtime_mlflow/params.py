@@ -14,6 +14,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.types.schema import DataType, ParamSchema, ParamSpec
 from mlserver.types import Parameters
 
+from .codecs.casting import BOOLEAN_TEXTS
 from .errors import InvalidParameter
 
 # V2/KServe and Triton keys that describe the request, not the model's params.
@@ -32,7 +33,6 @@ PROTOCOL_KEYS = frozenset(
         "timeout",
     }
 )
-_BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
 
 
 def to_mlflow_params(parameters: Parameters | None, schema: ParamSchema | None) -> dict[str, Any] | None:
@@ -68,7 +68,7 @@ def _parse(spec: ParamSpec, text: str, label: str) -> Any:
         if spec.shape is not None:
             return json.loads(text)
         if spec.dtype == DataType.boolean:
-            return _BOOLEANS[text.strip().lower()]
+            return BOOLEAN_TEXTS[text.strip().lower()]
         if spec.dtype in (DataType.integer, DataType.long):
             return int(text)
         if spec.dtype in (DataType.float, DataType.double):
