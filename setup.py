@@ -43,6 +43,15 @@ setup(
         # pure-Python h11 (measured: about 20% more requests per second at batch 1 with it).
         "httptools>=0.6",
         "protobuf<7",
+        # imported directly (not only through mlserver or mlflow): declared so that a change in
+        # their dependencies cannot take them away
+        "grpcio>=1.60",  # gRPC status codes (compat/)
+        "orjson>=3.9",  # V2 bodies
+        "prometheus-client>=0.17",  # the runtime's metrics
+        "pydantic>=2.5,<3",  # MLServer's types, as the runtime builds them
+        "PyYAML>=6",  # MLmodel and python_env.yaml
+        "requests>=2.31",  # http(s) model archives
+        "starlette>=0.37",  # the protocol routes
         # reads a large V2 body's numbers straight into arrays (protocols/v2_body.py):
         # 10,000 rows parse and decode in a third of orjson's time. 7.x: the typed
         # as_buffer and the parser-reuse rule the module is written against.
