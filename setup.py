@@ -62,6 +62,7 @@ setup(
         "uv>=0.5",
         # s3:// and gs:// model URIs, read with the clouds' own SDKs
         "boto3>=1.28",
+        "botocore>=1.31",  # its exceptions are read directly
         "google-cloud-storage>=2.10",
         # Swagger UI 5 (OpenAPI 3.1) for the per-model docs page, served from its static
         # files so the page works offline; only those files are used, not its API.
