@@ -8,10 +8,20 @@ import subprocess
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from ..errors import ModelEnvironmentError
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
+
+
+def relay(output: IO[bytes], keep: collections.deque[str], prefix: str) -> None:
+    """Log each line a child process prints, after ``prefix``, and keep the last ones in ``keep``."""
+    with output:
+        for raw in output:
+            line = raw.decode("utf-8", "replace").rstrip()
+            keep.append(line)
+            logger.info("%s %s", prefix, line)
 
 
 def run(command: Sequence[str | Path], what: str, cwd: Path | None = None,
@@ -28,16 +38,8 @@ def run(command: Sequence[str | Path], what: str, cwd: Path | None = None,
     except OSError as exc:
         raise ModelEnvironmentError(f"{what}: cannot run {argv[0]}: {exc}") from exc
     lines: collections.deque[str] = collections.deque(maxlen=2000)
-
-    def relay() -> None:
-        assert proc.stdout is not None
-        with proc.stdout as output:
-            for raw in output:
-                line = raw.decode("utf-8", "replace").rstrip()
-                lines.append(line)
-                logger.info("%s: %s", what, line)
-
-    reader = threading.Thread(target=relay, daemon=True)
+    assert proc.stdout is not None
+    reader = threading.Thread(target=relay, args=(proc.stdout, lines, f"{what}:"), daemon=True)
     reader.start()
     # Wait at once: a thread blocked in waitpid reaps the child before MLServer's
     # SIGCHLD handler could, which would otherwise hide a failure as status 0.

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError, RemoteError
 from ..paths import inside
+from .commands import relay
 from .payload import rmlf_wire as wire
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
@@ -237,11 +238,7 @@ class ModelProcess:
 
     def _relay_output(self) -> None:
         assert self._proc.stdout is not None
-        with self._proc.stdout as output:
-            for raw in output:
-                line = raw.decode("utf-8", "replace").rstrip()
-                self._tail.append(line)
-                logger.info("[%s pid %d] %s", self.name, self.pid, line)
+        relay(self._proc.stdout, self._tail, f"[{self.name} pid {self.pid}]")
 
     def _wait_exit(self) -> None:
         # A thread blocked in waitpid reaps the child before MLServer's SIGCHLD
