@@ -15,30 +15,20 @@ moto comes with this repository's test extras (``pip install "moto[server]"``).
 """
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import launch  # noqa: E402  (examples/launch.py)
+
 WINE = HERE.parent / "wine"
 BIN = Path(sys.executable).parent
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "example-key", "AWS_SECRET_ACCESS_KEY": "example-secret",
                "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def wait_for(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"moto did not start on port {port}")
 
 
 def upload(endpoint: str) -> None:
@@ -54,27 +44,17 @@ def upload(endpoint: str) -> None:
     print(f"uploaded {WINE / 'model'} to s3://models/wine at {endpoint}", flush=True)
 
 
-def run(command: list[str], env: dict[str, str]) -> int:
-    """Run ``command`` until it exits; SIGTERM (as from Kubernetes or a test) is passed on to it."""
-    child = subprocess.Popen(command, env=env)
-    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
-    try:
-        return child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the command too: let it finish stopping
-        return child.wait()
-
-
 def main(command: list[str]) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped while starting: still clean up
+    launch.stop_cleanly()  # stopped while starting: still clean up
     port = int(os.environ.get("EXAMPLE_S3_PORT", "9000"))
     endpoint = f"http://127.0.0.1:{port}"
     moto = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(port, moto)
+        launch.wait_for(port, moto, "moto")
         upload(endpoint)
         env = {**os.environ, **CREDENTIALS, "MLFLOW_S3_ENDPOINT_URL": endpoint}
-        return run(command or ["mlserver", "start", str(HERE)], env)
+        return launch.run(command or ["mlserver", "start", str(HERE)], env)
     finally:
         moto.terminate()
         moto.wait()

@@ -16,27 +16,17 @@
 """
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import launch  # noqa: E402  (examples/launch.py)
+
 WINE_CSV = HERE.parent / "wine" / "winequality-red.csv"
 BIN = Path(sys.executable).parent
-
-
-def wait_for(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"mlflow server did not start on port {port}")
 
 
 def register(tracking_uri: str) -> None:
@@ -58,18 +48,8 @@ def register(tracking_uri: str) -> None:
     print(f"registered wine versions 1 and 2 at {tracking_uri}; champion -> 1", flush=True)
 
 
-def run(command: list[str], env: dict[str, str]) -> int:
-    """Run ``command`` until it exits; SIGTERM (as from Kubernetes or a test) is passed on to it."""
-    child = subprocess.Popen(command, env=env)
-    signal.signal(signal.SIGTERM, lambda *_: child.terminate())
-    try:
-        return child.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the command too: let it finish stopping
-        return child.wait()
-
-
 def main(command: list[str]) -> int:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped while starting: still clean up
+    launch.stop_cleanly()  # stopped while starting: still clean up
     port = int(os.environ.get("EXAMPLE_TRACKING_PORT", "5000"))
     tracking_uri = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="mlflow-") as store:
@@ -78,10 +58,10 @@ def main(command: list[str]) -> int:
              "--backend-store-uri", f"sqlite:///{store}/mlflow.db", "--artifacts-destination", f"{store}/artifacts"],
             cwd=store, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_for(port, server)
+            launch.wait_for(port, server, "mlflow server")
             register(tracking_uri)
             env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri}
-            return run(command or ["mlserver", "start", str(HERE)], env)
+            return launch.run(command or ["mlserver", "start", str(HERE)], env)
         finally:
             server.terminate()
             server.wait()
