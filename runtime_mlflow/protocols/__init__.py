@@ -6,6 +6,7 @@
   and ``/predict``, ``GET /health/ping``, ``/health/status``, ``/api/v1.0/metadata``.
 * :mod:`.openapi` -- the model's own OpenAPI document (``GET /openapi.json``), and
   :mod:`.docs` its page (``GET /docs``), with Swagger UI served by the server itself.
+* :mod:`.table` -- every request kind: its protocol, paths, method and who answers it.
 * :mod:`.routes` -- adds those paths to MLServer's REST app, at the root and under
   ``/v2/models/<name>[/versions/<version>]``, and finds the model each request is for.
 
@@ -16,6 +17,9 @@ imports no MLflow when its models run in workers.
 
 from __future__ import annotations
 
+import importlib
+
+from . import table
 from .reply import Reply
 from .served import ProtocolRequest, Served
 
@@ -23,17 +27,12 @@ __all__ = ["ProtocolRequest", "Reply", "Served", "answer"]
 
 
 def answer(served: Served, kind: str, request: ProtocolRequest) -> Reply:
-    """Answer one protocol request for ``served`` (blocking: run it in a thread)."""
-    from . import openapi, scoring, seldon  # they import MLflow: only where the model lives
-
-    if kind == "openapi":
-        return Reply.json(200, openapi.for_model(served, request.root))
-    if kind == "invocations":
-        return scoring.invocations(served, request)
-    if kind == "version":
-        return Reply(200, served.mlflow_version.encode(), "application/json")
-    if kind == "seldon.predict":
-        return seldon.predict(served, request)
-    if kind == "seldon.metadata":
-        return seldon.metadata(served)
-    raise ValueError(f"unknown protocol request {kind!r}")
+    """Answer one protocol request for ``served`` (blocking: run it in a thread), with the
+    function the protocol table names for ``kind`` (its module imports MLflow: only here,
+    where the model lives)."""
+    found = table.BY_NAME.get(kind)
+    if found is None or found.answer is None:
+        raise ValueError(f"unknown protocol request {kind!r}")
+    module, _, function = found.answer.rpartition(".")
+    handler = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    return handler(served, request)

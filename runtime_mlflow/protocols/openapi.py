@@ -23,7 +23,8 @@ from mlflow.types.schema import DataType, ParamSchema
 
 from . import example as examples
 from .example import Example
-from .served import Served
+from .reply import Reply
+from .served import ProtocolRequest, Served
 
 JSON_TYPES = {
     DataType.boolean: "boolean", DataType.integer: "integer", DataType.long: "integer", DataType.float: "number",
@@ -32,6 +33,11 @@ JSON_TYPES = {
 V2_TYPES = {"BOOL": "boolean", "BYTES": "string", "FP16": "number", "FP32": "number", "FP64": "number"}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 SCORING_ERROR = {"type": "object", "properties": {"error_code": {"type": "string"}, "message": {"type": "string"}}}
+
+
+def reply(served: Served, request: ProtocolRequest) -> Reply:
+    """``GET .../openapi.json``: the document, its server relative to where it was fetched."""
+    return Reply.json(200, for_model(served, request.root))
 
 
 def for_model(served: Served, server: str) -> dict[str, Any]:

@@ -37,25 +37,10 @@ from starlette.routing import BaseRoute, Route
 from .. import metrics, unavailable
 from . import docs, sse, v2
 from .body import TooLarge, max_bytes, read_body
-from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_error, scoring_timeout, seldon_error
+from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_timeout
 from .served import ProtocolRequest
+from .table import KINDS, Kind
 
-PATHS: list[tuple[str, str, str]] = [
-    ("/invocations", "POST", "invocations"),
-    ("/ping", "GET", "ping"),
-    ("/health", "GET", "ping"),
-    ("/version", "GET", "version"),
-    ("/api/v1.0/predictions", "POST", "seldon.predict"),
-    ("/predict", "POST", "seldon.predict"),
-    ("/health/ping", "GET", "seldon.ping"),
-    ("/health/status", "GET", "seldon.status"),
-    ("/api/v1.0/metadata", "GET", "seldon.metadata"),
-    ("/openapi.json", "GET", "openapi"),
-]
-"""(path, method, kind): MLflow's scoring protocol, Seldon's, the model's OpenAPI document."""
-DOCS = [("/docs", "docs"), ("/docs/dataplane.json", "openapi")]
-"""Paths MLServer also serves per model (Swagger UI from a CDN on a generic document): ours
-answer for this runtime's models and hand other models to MLServer's."""
 PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{model_version}")
 
 _INSTALLED = "_runtime_mlflow_routes"
@@ -71,14 +56,17 @@ def install(app: Any, data_plane: DataPlane, arrays: bool, is_ours: Callable[[ML
     setattr(app.state, _INSTALLED, True)
     metrics.count_infer(data_plane)
     routes = Routes(data_plane._model_registry, is_ours)
-    for prefix in PREFIXES:
-        for path, method, kind in PATHS:
-            app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[method]))
-    app.router.routes.append(Route("/docs", routes.endpoint("docs"), methods=["GET"]))
-    app.router.routes.append(Route(docs.ASSETS, docs.asset, methods=["GET"]))
     theirs = {getattr(r, "path", None): r for r in app.router.routes}
-    app.router.routes[:0] = [Route(prefix + path, routes.endpoint(kind, theirs.get(prefix + path)), methods=["GET"])
-                             for prefix in PREFIXES[1:] for path, kind in DOCS]
+    first = []
+    for kind in KINDS:
+        for prefix in PREFIXES:
+            for path in kind.paths:
+                app.router.routes.append(Route(prefix + path, routes.endpoint(kind), methods=[kind.method]))
+            for path in kind.shared_with_mlserver:  # MLServer's per-model path: ours first, for our models
+                route = Route(prefix + path, routes.endpoint(kind, theirs.get(prefix + path)), methods=[kind.method])
+                (first if prefix else app.router.routes).append(route)
+    app.router.routes[:0] = first
+    app.router.routes.append(Route(docs.ASSETS, docs.asset, methods=["GET"]))
     infer, stream = v2.infer(data_plane, arrays), sse.infer_stream(data_plane, arrays)
     app.router.routes[:0] = [Route(prefix + path, handler, methods=["POST"])
                              for prefix in PREFIXES[1:]
@@ -89,24 +77,23 @@ class Routes:
     def __init__(self, registry: MultiModelRegistry, is_ours: Callable[[MLModel], bool]) -> None:
         self._registry, self._is_ours = registry, is_ours
 
-    def endpoint(self, kind: str, theirs: BaseRoute | None = None) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(self, kind: Kind, theirs: BaseRoute | None = None) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint for ``kind``; a model not of this runtime goes to ``theirs`` (MLServer's route)."""
         async def endpoint(request: Request) -> Response:
             if theirs is not None and not await self._is_ours_or_missing(request):
                 return _Handed(theirs)
             return await self.handle(kind, request)
 
-        endpoint.__name__ = kind.replace(".", "_")
+        endpoint.__name__ = kind.name.replace(".", "_")
         return endpoint
 
-    async def handle(self, kind: str, request: Request) -> Response:
+    async def handle(self, kind: Kind, request: Request) -> Response:
         started = time.perf_counter()
         response = await self._handle(kind, request)
         name = request.path_params.get("model_name") or getattr(request.state, "model_name", None)
-        if name is not None and kind in ("invocations", "seldon.predict"):
-            protocol = "invocations" if kind == "invocations" else "seldon"
-            metrics.request(name, request.path_params.get("model_version"), protocol, response.status_code,
-                            time.perf_counter() - started)
+        if name is not None and kind.counted and kind.protocol.counted:
+            metrics.request(name, request.path_params.get("model_version"), kind.protocol.counted,
+                            response.status_code, time.perf_counter() - started)
         return response
 
     async def _is_ours_or_missing(self, request: Request) -> bool:
@@ -117,81 +104,71 @@ class Routes:
             return True
         return self._is_ours(model)
 
-    async def _handle(self, kind: str, request: Request) -> Response:
-        protocol = _Errors(seldon=kind.startswith("seldon."), v2=kind in ("openapi", "docs"))
-        if kind == "seldon.ping" and "model_name" not in request.path_params:
-            return PlainTextResponse("pong")  # Seldon's liveness: the server answers
-        found = await self._find(request, protocol)
+    async def _handle(self, kind: Kind, request: Request) -> Response:
+        error = kind.protocol.error
+        if kind.root_without_model and "model_name" not in request.path_params:
+            return _local(kind, request, None)
+        found = await self._find(request, error)
         if isinstance(found, Reply):
             return _response(found)
         model = found
         request.state.model_name = model.name  # for the metrics of a root path
-        if kind == "seldon.ping":
-            return PlainTextResponse("pong")
-        if kind == "docs":
-            return docs.page(request, model.name, request.path_params.get("model_version"))
-        if not model.ready:
+        if kind.needs_ready and not model.ready:
             reason = unavailable.reason(model.name, model.version) or f"model {model.name!r} is not ready yet"
-            return _response(protocol.reply(503, reason))
-        if kind == "ping":
-            return Response("\n", 200, media_type="application/json")  # what MLflow answers
-        if kind == "seldon.status":
-            return _response(Reply.json(200, {"jsonData": {"name": model.name, "ready": True}, "meta": {}}))
+            return _response(error(503, reason))
+        if kind.local is not None:
+            return _local(kind, request, model)
         try:
             body = await read_body(request)
         except TooLarge as exc:
-            return _response(protocol.reply(413, str(exc)))
-        call = _call(model, kind, ProtocolRequest(body, request.headers.get("content-type"), dict(request.query_params),
-                                                  docs.root_of(request)))
+            return _response(error(413, str(exc)))
+        call = _call(model, kind.name, ProtocolRequest(body, request.headers.get("content-type"),
+                                                       dict(request.query_params), docs.root_of(request)))
         try:
-            if kind == "invocations":
-                reply = await asyncio.wait_for(call, scoring_timeout())
-            else:
-                reply = await call
+            reply = await (asyncio.wait_for(call, scoring_timeout()) if kind.timed else call)
         except (asyncio.TimeoutError, TimeoutError):
             return Response(SCORING_TIMEOUT_BODY, 504, media_type="application/json")  # what MLflow answers
         except Exception as exc:
             logger.exception("Model %r: %s failed", model.name, request.url.path)
-            return _response(protocol.reply(500, f"model {model.name!r} could not answer: {type(exc).__name__}: {exc}"))
+            return _response(error(500, f"model {model.name!r} could not answer: {type(exc).__name__}: {exc}"))
         return _response(reply)
 
-    async def _find(self, request: Request, protocol: _Errors) -> MLModel | Reply:
+    async def _find(self, request: Request, error: Callable[[int, str], Reply]) -> MLModel | Reply:
         name = request.path_params.get("model_name")
         if name is not None:
             try:
                 model = await self._registry.get_model(name, request.path_params.get("model_version"))
             except ModelNotFound as exc:
-                return protocol.reply(404, str(exc))
+                return error(404, str(exc))
             if not self._is_ours(model):
-                return protocol.reply(404, f"model {name!r} is not an MLflow model served by runtime_mlflow")
+                return error(404, f"model {name!r} is not an MLflow model served by runtime_mlflow")
             return model
         names = sorted({m.name for m in await self._registry.get_models() if self._is_ours(m)})
         path = request.url.path
         if not names:
-            return protocol.reply(404, f"no MLflow model is loaded to answer {path}")
+            return error(404, f"no MLflow model is loaded to answer {path}")
         if len(names) > 1:
             suffix = path if not request.scope.get("root_path") else path[len(request.scope["root_path"]):]
             choices = ", ".join(f"/v2/models/{n}{suffix}" for n in names)
-            return protocol.reply(
+            return error(
                 400, f"{len(names)} MLflow models are loaded ({', '.join(names)}), so {suffix} does not say "
                 f"which one is meant; use one of {choices}",
             )
         return await self._registry.get_model(names[0])
 
 
-class _Errors:
-    """Errors in the shape of the protocol the request was for."""
-
-    def __init__(self, seldon: bool, v2: bool) -> None:
-        self._seldon, self._v2 = seldon, v2
-
-    def reply(self, status: int, message: str) -> Reply:
-        if self._seldon:
-            return seldon_error(status, message)
-        if self._v2:
-            return Reply.json(status, {"error": message})
-        code = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 503: "TEMPORARILY_UNAVAILABLE"}
-        return scoring_error(status, code.get(status, "INTERNAL_ERROR"), message)
+def _local(kind: Kind, request: Request, model: MLModel | None) -> Response:
+    """The answers the route makes itself (see :class:`.table.Kind`)."""
+    if kind.local == "pong":
+        return PlainTextResponse("pong")  # Seldon's liveness
+    if kind.local == "ping":
+        return Response("\n", 200, media_type="application/json")  # what MLflow answers
+    assert model is not None
+    if kind.local == "status":
+        return _response(Reply.json(200, {"jsonData": {"name": model.name, "ready": True}, "meta": {}}))
+    if kind.local == "page":
+        return docs.page(request, model.name, request.path_params.get("model_version"))
+    raise ValueError(f"no local answer {kind.local!r}")
 
 
 async def _call(model: MLModel, kind: str, request: ProtocolRequest) -> Reply:

@@ -28,6 +28,11 @@ from .reply import scoring_error as error
 from .served import ProtocolRequest, Served
 
 
+def version(served: Served, request: ProtocolRequest) -> Reply:
+    """``GET /version``: the MLflow version the model runs with, as MLflow's server answers it."""
+    return Reply(200, served.mlflow_version.encode(), "application/json")
+
+
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
     model = _Scored(served)
     try:

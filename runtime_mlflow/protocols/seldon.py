@@ -68,7 +68,7 @@ def predict(served: Served, request: ProtocolRequest) -> Reply:
         return error(exc.status_code, str(exc))
 
 
-def metadata(served: Served) -> Reply:
+def metadata(served: Served, request: ProtocolRequest | None = None) -> Reply:
     """Seldon's model metadata, its inputs and outputs from the MLflow signature."""
     return Reply.json(200, {
         "name": served.name,
