@@ -113,3 +113,37 @@ class RemoteError(Exception):
 
     def is_a(self, cls: type) -> bool:
         return f"{cls.__module__}.{cls.__qualname__}" in self.mro
+
+
+MLFLOW_EXCEPTION = "mlflow.exceptions.MlflowException"
+CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
+"""MLflow error codes that mean the input or params did not fit the model's schema."""
+INPUT_EXCEPTIONS = frozenset({"builtins.ValueError", "builtins.TypeError", "builtins.KeyError"})
+"""Exceptions a model raises about the input it was given (MLflow's scoring server answers 400)."""
+
+
+def model_failure(model: str, exc: BaseException) -> RuntimeMLflowError:
+    """The one decision for an exception a model raised, in this process or in its own
+    (a :class:`RemoteError`): the client's (:class:`ModelInputError`, 400) when MLflow says
+    the input or params did not fit, or when a model that is not MLflow's raised ValueError,
+    TypeError or KeyError; else the model's own failure (:class:`PredictionError`, 500). An
+    error of this package (a 400, or :class:`ModelUnavailable`'s 503) stands as it is.
+
+    Classes are compared by name, as a model process reports them, so MLflow is not imported.
+    """
+    if isinstance(exc, RuntimeMLflowError):
+        return exc
+    if isinstance(exc, RemoteError):
+        names, code = set(exc.mro), exc.error_code
+        text_mlflow, text_other = exc.message, f"{exc.type_name}: {exc.message}"
+    else:
+        names = {f"{c.__module__}.{c.__qualname__}" for c in type(exc).__mro__}
+        code = getattr(exc, "error_code", None)
+        text_mlflow, text_other = getattr(exc, "message", str(exc)), f"{type(exc).__name__}: {exc}"
+    if MLFLOW_EXCEPTION in names:
+        client, text = code in CLIENT_ERROR_CODES, text_mlflow
+    else:
+        client, text = bool(names & INPUT_EXCEPTIONS), text_other
+    if client:
+        return ModelInputError(f"model {model!r} rejected the input: {text}")
+    return PredictionError(f"model {model!r} failed while predicting: {text}")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 import mlflow
-from mlflow.exceptions import MlflowException
 from mlflow.models.signature import ModelSignature
 from mlserver import MLModel
 from mlserver.logging import logger
@@ -27,12 +26,13 @@ from .environments import choose, eviction, prepare
 from .environments.cache import Entry, cache_root
 from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
+    ClientError,
     CodecError,
-    ModelInputError,
     ModelLoadError,
     PredictionError,
     RemoteError,
     RuntimeMLflowError,
+    model_failure,
 )
 from .inputs import InputPlan, decode_request
 from .lean import Proven
@@ -44,11 +44,6 @@ from .settings import RuntimeSettings
 from .sources import fetch
 from .streaming import chunks, streamable
 from .uri import is_remote, resolve_model_path, settings_folder
-
-# MLflow error codes that mean the input or params did not fit the model's schema.
-_CLIENT_ERROR_CODES = frozenset({"INVALID_PARAMETER_VALUE", "BAD_REQUEST"})
-# Exceptions a model raises about the input it was given (MLflow's scoring server answers 400).
-_INPUT_EXCEPTIONS = (ValueError, TypeError, KeyError)
 
 
 async def load(runtime: MLModel) -> Loaded:
@@ -247,24 +242,15 @@ class Loaded:
             raise self._failure(exc) from exc
 
     def _failure(self, exc: Exception) -> RuntimeMLflowError:
-        """The error to answer for an exception the model raised, here or in its own process."""
-        if isinstance(exc, RemoteError):
-            is_mlflow = exc.is_a(MlflowException)
-            input_like = any(exc.is_a(cls) for cls in _INPUT_EXCEPTIONS)
-            code, message, described = exc.error_code, exc.message, f"{exc.type_name}: {exc.message}"
-        else:
-            is_mlflow = isinstance(exc, MlflowException)
-            input_like = isinstance(exc, _INPUT_EXCEPTIONS)
-            code = getattr(exc, "error_code", None)
-            message, described = getattr(exc, "message", str(exc)), f"{type(exc).__name__}: {exc}"
-        text = message if is_mlflow else described
-        if (is_mlflow and code in _CLIENT_ERROR_CODES) or (not is_mlflow and input_like):
-            return ModelInputError(f"model {self.name!r} rejected the input: {text}")
-        if isinstance(exc, RemoteError):
-            logger.error("Model %r failed while predicting:\n%s", self.name, exc.remote_traceback)
-        else:
-            logger.error("Model %r failed while predicting", self.name, exc_info=exc)
-        return PredictionError(f"model {self.name!r} failed while predicting: {text}")
+        """The error to answer for an exception the model raised, here or in its own process
+        (:func:`..errors.model_failure`); a failure of the model's own is logged."""
+        error = model_failure(self.name, exc)
+        if not isinstance(error, ClientError):
+            if isinstance(exc, RemoteError):
+                logger.error("Model %r failed while predicting:\n%s", self.name, exc.remote_traceback)
+            else:
+                logger.error("Model %r failed while predicting", self.name, exc_info=exc)
+        return error
 
 
 def _rows(payload: InferenceRequest) -> int:
