@@ -13,7 +13,8 @@ from mlflow.models.signature import ModelSignature
 from mlflow.types.schema import ColSpec, Schema, TensorSpec
 
 from runtime_mlflow.errors import BadData
-from runtime_mlflow.protocols.seldon import Message, model_input, read, respond
+from runtime_mlflow.protocols.seldon import model_input
+from runtime_mlflow.protocols.seldon_message import Message, read, respond
 from runtime_mlflow.protocols.served import ProtocolRequest, Served
 
 
