@@ -24,7 +24,7 @@ from ..uri import settings_folder
 from . import cache, extract
 from .cache import logger
 from .commands import run
-from .process import python_of
+from .interpreter import python_of
 
 TARBALL = "environment.tar.gz"
 

@@ -27,7 +27,7 @@ from ..errors import ModelEnvironmentError
 from . import cache
 from .cache import logger
 from .commands import run
-from .process import python_of
+from .interpreter import python_of
 
 
 @dataclass(frozen=True)

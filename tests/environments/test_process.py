@@ -9,7 +9,7 @@ from pathlib import Path
 import envkit
 import pytest
 
-from runtime_mlflow.environments.process import ModelProcess, compatibility_problem
+from runtime_mlflow.environments.process import ModelProcess
 from runtime_mlflow.errors import ModelEnvironmentError
 
 MODEL = Path(__file__)  # never reached: every environment here fails before loading
@@ -47,21 +47,3 @@ def test_an_environment_that_sees_the_server_packages_is_refused(tmp_path):
 def test_a_missing_python_is_a_load_error(tmp_path):
     with pytest.raises(ModelEnvironmentError, match="cannot start"):
         ModelProcess.start("m", tmp_path / "nowhere", MODEL)
-
-
-@pytest.mark.parametrize(
-    ("hello", "expected"),
-    [
-        pytest.param({"protocol": 99}, "another protocol", id="protocol"),
-        pytest.param({"python": [3, 8, 1]}, "too old", id="python"),
-        pytest.param({"versions": {"mlflow": "1.30.0", "numpy": "1", "pandas": "1"}}, "MLflow 1.30.0 is too old",
-                     id="mlflow"),
-        pytest.param({"missing": {"pandas": "ModuleNotFoundError: No module named 'pandas'"}}, "pandas cannot",
-                     id="pandas"),
-    ],
-)
-def test_compatibility_problems(hello, expected):
-    good = {"op": "hello", "protocol": 1, "python": [3, 9, 18], "executable": "/env/bin/python",
-            "versions": {"mlflow": "2.22.5", "numpy": "1.26.4", "pandas": "2.2.3"}, "missing": {}}
-    assert compatibility_problem(good) is None
-    assert expected in compatibility_problem({**good, **hello})
