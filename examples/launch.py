@@ -4,6 +4,7 @@ local service, wait for its port, then run a command with the service's variable
 Copy this file beside a launcher when you copy an example folder.
 """
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -20,6 +21,18 @@ def wait_for(port: int, process: subprocess.Popen, what: str, timeout: float = 1
                 return
         time.sleep(0.2)
     raise SystemExit(f"{what} did not start on port {port}")
+
+
+@contextlib.contextmanager
+def service(argv: list, port: int, what: str, cwd=None):
+    """``argv`` started quietly and waited for on ``port``, stopped on the way out."""
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port, process, what)
+        yield process
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def stop_cleanly() -> None:

@@ -48,16 +48,10 @@ def main(command: list[str]) -> int:
     launch.stop_cleanly()  # stopped while starting: still clean up
     port = int(os.environ.get("EXAMPLE_S3_PORT", "9000"))
     endpoint = f"http://127.0.0.1:{port}"
-    moto = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        launch.wait_for(port, moto, "moto")
+    with launch.service([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], port, "moto"):
         upload(endpoint)
         env = {**os.environ, **CREDENTIALS, "MLFLOW_S3_ENDPOINT_URL": endpoint}
         return launch.run(command or ["mlserver", "start", str(HERE)], env)
-    finally:
-        moto.terminate()
-        moto.wait()
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@
 """
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -52,19 +51,13 @@ def main(command: list[str]) -> int:
     launch.stop_cleanly()  # stopped while starting: still clean up
     port = int(os.environ.get("EXAMPLE_TRACKING_PORT", "5000"))
     tracking_uri = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="mlflow-") as store:
-        server = subprocess.Popen(
+    with tempfile.TemporaryDirectory(prefix="mlflow-") as store, launch.service(
             [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
              "--backend-store-uri", f"sqlite:///{store}/mlflow.db", "--artifacts-destination", f"{store}/artifacts"],
-            cwd=store, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            launch.wait_for(port, server, "mlflow server")
-            register(tracking_uri)
-            env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri}
-            return launch.run(command or ["mlserver", "start", str(HERE)], env)
-        finally:
-            server.terminate()
-            server.wait()
+            port, "mlflow server", cwd=store):
+        register(tracking_uri)
+        env = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri}
+        return launch.run(command or ["mlserver", "start", str(HERE)], env)
 
 
 if __name__ == "__main__":
