@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from .loaded import Loaded
 
 
-
 def is_ours(model: MLModel) -> bool:
     """Whether MLServer's ``model`` is served by this runtime (an implementation that cannot be
     imported is not)."""

@@ -35,8 +35,6 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-import grpc
-from mlserver.grpc import utils as grpc_utils
 from mlserver.parallel import dispatcher, pool, registry
 from mlserver.parallel.errors import WorkerStop
 
@@ -109,7 +107,6 @@ def install() -> None:
     _get_worker.__wrapped__ = get_worker  # type: ignore[attr-defined]
     Dispatcher._get_worker = _get_worker  # type: ignore[method-assign]
     Dispatcher.dispatch_request = _dispatch_request  # type: ignore[method-assign]
-    grpc_utils.STATUS_CODE_MAPPING.setdefault(503, grpc.StatusCode.UNAVAILABLE)
     _track_readiness()
     _reap_own_workers_only()
 

@@ -132,11 +132,8 @@ def _values(value: Any) -> list:
 
 def _tensor(name: str, value: Any, datatype: str | None) -> dict[str, Any]:
     array = np.asarray(value)
-    data = _values(value)
-    shape = list(array.shape)
-    if isinstance(value, np.ndarray) and value.ndim > 1:
-        data = array.reshape(-1).tolist()
-    return {"name": name, "shape": shape, "datatype": datatype or _datatype(array), "data": data}
+    data = array.reshape(-1).tolist() if isinstance(value, np.ndarray) and value.ndim > 1 else _values(value)
+    return {"name": name, "shape": list(array.shape), "datatype": datatype or _datatype(array), "data": data}
 
 
 def _datatype(array: np.ndarray) -> str:
