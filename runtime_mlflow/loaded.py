@@ -20,6 +20,7 @@ from mlserver.types import InferenceRequest, InferenceResponse, Parameters
 
 from . import heap, methods
 from .codecs import registry
+from .compat.model_settings import settings_folder
 from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
 from .environments import choose, eviction, prepare
@@ -43,7 +44,7 @@ from .protocols import ProtocolRequest, Reply, Served, answer
 from .settings import RuntimeSettings
 from .sources import fetch
 from .streaming import chunks, streamable
-from .uri import is_remote, resolve_model_path, settings_folder
+from .uri import is_remote, resolve_model_path
 
 
 async def load(runtime: MLModel) -> Loaded:

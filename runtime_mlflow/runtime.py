@@ -14,11 +14,10 @@ from mlserver import MLModel
 from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse
 
-from . import grpc_stream, heap
-from .compat import grpc_requests, loading, pool_unload, worker_errors, worker_restarts
+from . import compat, heap
+from .compat.placement import load_in_main_process, own_pool
 from .environments import choose
 from .errors import PredictionError, RuntimeMLflowError
-from .placement import load_in_main_process, own_pool
 from .protocols import ProtocolRequest, Reply
 from .settings import RuntimeSettings
 from .streaming import streamable_folder
@@ -37,12 +36,6 @@ def is_ours(model: MLModel) -> bool:
         return False
 
 
-loading.install(is_ours)  # routes and batching, in MLServer's main process, when it loads a model of this runtime
-grpc_stream.install()  # ModelStreamInfer in the message tritonclient reads
-grpc_requests.install()  # gRPC requests MLServer cannot read: INVALID_ARGUMENT, not INTERNAL
-worker_errors.install()  # errors from a worker in the runtime's words, without a class path
-worker_restarts.install()  # 503 while MLServer restarts a model's worker, not 500
-pool_unload.install()  # unloading a pool's last model closes that pool, not the default one
 
 
 class MLflowRuntime(MLModel):
@@ -53,6 +46,9 @@ class MLflowRuntime(MLModel):
     """
 
     def __init__(self, settings: ModelSettings) -> None:
+        # MLServer makes the model before it loads it, in its main process and in a worker:
+        # the first one installs the patches this runtime needs there (see runtime_mlflow.compat)
+        compat.install(is_ours)
         super().__init__(settings)
         self._loaded: Loaded | None = None
         if self._placed_in_main_process():

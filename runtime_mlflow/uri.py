@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse, urlsplit
 
 from mlserver.settings import ModelSettings
 
+from .compat.model_settings import settings_folder
 from .errors import ModelLoadError
 
 SUPPORTED = "a local path, file:, s3://, gs://, http(s)://, runs:/, models:/ or mlflow-artifacts:/"
@@ -49,7 +50,3 @@ def resolve_model_path(settings: ModelSettings, uri: str | None) -> Path:
         raise ModelLoadError(f"model {settings.name!r}: {path} is not an MLflow model (it has no MLmodel file)")
     return path
 
-
-def settings_folder(settings: ModelSettings) -> Path:
-    """The folder of the model's model-settings.json (the current folder if it has none)."""
-    return Path(settings._source).parent if settings._source else Path.cwd()

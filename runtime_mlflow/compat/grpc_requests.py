@@ -108,3 +108,8 @@ def install() -> None:
     """Check MLServer's gRPC requests before its converter reads them (once)."""
     if not isinstance(servicers.ModelInferRequestConverter, _CheckedConverter):
         servicers.ModelInferRequestConverter = _CheckedConverter(servicers.ModelInferRequestConverter)
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return isinstance(servicers.ModelInferRequestConverter, _CheckedConverter)

@@ -32,8 +32,9 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
         from ..protocols import routes
 
         if is_ours(model):
-            # private: the FastAPI app, its data plane and the server's settings
-            routes.install(self._app, self._data_plane, not self._settings.cache_enabled, is_ours)
+            # private: the FastAPI app, its data plane, the data plane's model registry and the server's settings
+            data_plane = self._data_plane
+            routes.install(self._app, data_plane, data_plane._model_registry, not self._settings.cache_enabled, is_ours)
             take_over(model)
             heap.settle()
         return await original(self, model)
@@ -41,3 +42,7 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
     setattr(add_custom_handlers, _HOOKED, True)
     RESTServer.add_custom_handlers = add_custom_handlers  # type: ignore[method-assign]
 
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return getattr(RESTServer.add_custom_handlers, _HOOKED, False)

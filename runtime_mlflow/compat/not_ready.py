@@ -33,3 +33,8 @@ class ModelDown(ModelNotReady):
 def install() -> None:
     dataplane.ModelNotReady = ModelDown  # type: ignore[misc]
     grpc_utils.STATUS_CODE_MAPPING.setdefault(503, grpc.StatusCode.UNAVAILABLE)
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return dataplane.ModelNotReady is ModelDown and grpc_utils.STATUS_CODE_MAPPING.get(503) == grpc.StatusCode.UNAVAILABLE

@@ -5,7 +5,7 @@ MLServer 1.7.1 keeps a pool made for an ``inference_pool_gid`` under that gid, b
 None for such a pool, and ``_close_pool(None)`` closes the default pool. Every model in the
 default pool then fails (500, ``KeyError`` in the dispatcher), while the emptied pool's
 workers live on. This runtime gives every model after the first a pool of its own
-(:mod:`runtime_mlflow.placement`), so unloading any of them broke the first.
+(:mod:`.placement`), so unloading any of them broke the first.
 
 The server holds ``unload_model`` as a bound method from its start, so it cannot be
 replaced; :func:`install` instead gives such a pool the key it is kept under as its
@@ -48,3 +48,8 @@ def install() -> None:
     _get_or_create.__wrapped__ = get_or_create  # type: ignore[attr-defined]
     InferencePoolRegistry._get_or_create = _get_or_create  # type: ignore[method-assign]
     InferencePool.env_hash = property(_env_hash)  # type: ignore[method-assign,assignment]
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return getattr(InferencePoolRegistry._get_or_create, _HOOKED, False)

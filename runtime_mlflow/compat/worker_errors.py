@@ -36,3 +36,8 @@ def install() -> None:
     setattr(__init__, _HOOKED, True)
     __init__.__wrapped__ = original  # type: ignore[attr-defined]
     errors.WorkerError.__init__ = __init__  # type: ignore[method-assign]
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return getattr(errors.WorkerError.__init__, _HOOKED, False)

@@ -234,3 +234,8 @@ def _reap_own_workers_only() -> None:
 
     setattr(_handle_worker_stop, _HOOKED, True)
     Registry._handle_worker_stop = _handle_worker_stop  # type: ignore[method-assign]
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return getattr(dispatcher.Dispatcher.dispatch_request, _HOOKED, False)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from mlserver.settings import ModelSettings
 
+from ..compat.model_settings import settings_folder
 from ..errors import ModelEnvironmentError, ModelLoadError
-from ..uri import settings_folder
 from . import cache, extract
 from .cache import logger
 from .commands import run

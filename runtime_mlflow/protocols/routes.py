@@ -28,13 +28,13 @@ from mlserver.errors import ModelNotFound
 from mlserver.handlers import DataPlane
 from mlserver.logging import logger
 from mlserver.model import MLModel
-from mlserver.parallel.model import ParallelModel
 from mlserver.registry import MultiModelRegistry
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .. import metrics, unavailable
+from ..compat.workers import call as call_in_worker
 from . import docs, sse, v2
 from .body import TooLarge, max_bytes, read_body
 from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_timeout
@@ -46,16 +46,17 @@ PREFIXES = ("", "/v2/models/{model_name}", "/v2/models/{model_name}/versions/{mo
 _INSTALLED = "_runtime_mlflow_routes"
 
 
-def install(app: Any, data_plane: DataPlane, arrays: bool, is_ours: Callable[[MLModel], bool]) -> None:
+def install(app: Any, data_plane: DataPlane, registry: MultiModelRegistry, arrays: bool,
+            is_ours: Callable[[MLModel], bool]) -> None:
     """Add every protocol path to ``app``, and the infer and stream routes before MLServer's
-    (once); ``arrays``: see :func:`.v2_body.parse_request`; ``is_ours``: whether a loaded
-    model is one of this runtime's (the routes answer only those)."""
+    (once); ``registry``: MLServer's models; ``arrays``: see :func:`.v2_body.parse_request`;
+    ``is_ours``: whether a loaded model is one of this runtime's (the routes answer only those)."""
     if getattr(app.state, _INSTALLED, False):
         return
     max_bytes()  # a malformed size limit fails the first load, naming the variable, not every request
     setattr(app.state, _INSTALLED, True)
     metrics.count_infer(data_plane)
-    routes = Routes(data_plane._model_registry, is_ours)
+    routes = Routes(registry, is_ours)
     theirs = {getattr(r, "path", None): r for r in app.router.routes}
     first = []
     for kind in KINDS:
@@ -172,11 +173,8 @@ def _local(kind: Kind, request: Request, model: MLModel | None) -> Response:
 
 
 async def _call(model: MLModel, kind: str, request: ProtocolRequest) -> Reply:
-    if isinstance(model, ParallelModel):
-        # MLServer 1.7.1 proxies predict, metadata and custom handlers to its workers; its
-        # dispatcher runs any method by name, and _send is how ParallelModel asks for one.
-        return await model._send("answer_protocol", kind, request)
-    return await model.answer_protocol(kind, request)  # type: ignore[attr-defined]
+    reply: Reply = await call_in_worker(model, "answer_protocol", kind, request)
+    return reply
 
 
 def _response(reply: Reply) -> Response:

@@ -34,11 +34,12 @@ def test_mlserver_keys_its_response_cache_by_the_requests_json():
 
 
 def test_the_hook_is_engaged_once():
-    import runtime_mlflow.runtime  # importing the runtime installs it
+    from runtime_mlflow.runtime import is_ours
 
+    loading.install(is_ours)
     hooked = RESTServer.add_custom_handlers
-    assert getattr(hooked, "_runtime_mlflow_routes", False)
-    loading.install(runtime_mlflow.runtime.is_ours)
+    assert loading.engaged()
+    loading.install(is_ours)
     assert RESTServer.add_custom_handlers is hooked
 
 

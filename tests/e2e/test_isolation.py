@@ -16,7 +16,7 @@ X = {"name": "x", "shape": [1], "datatype": "FP64"}
 
 
 # The first model of the runtime takes MLServer's default pool, a later one a pool of its
-# own (runtime_mlflow.placement): the dying model is tried in each.
+# own (runtime_mlflow.compat.placement): the dying model is tried in each.
 @pytest.mark.parametrize(("order", "death"), [
     pytest.param(("crasher", "picky"), 666.0, id="exits-in-default-pool"),
     pytest.param(("picky", "crasher"), 666.0, id="exits-in-own-pool"),

@@ -21,6 +21,8 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from mlserver.grpc import servicers
 
+WRITTEN_FOR = "mlserver 1.7.1"
+
 _NAME = "runtime_mlflow.ModelStreamInferResponse"
 
 
@@ -72,3 +74,8 @@ def install() -> None:
     """Wrap MLServer's stream responses (once)."""
     if not isinstance(servicers.ModelInferResponseConverter, _StreamAwareConverter):
         servicers.ModelInferResponseConverter = _StreamAwareConverter(servicers.ModelInferResponseConverter)
+
+
+def engaged() -> bool:
+    """Whether :func:`install` is in effect."""
+    return isinstance(servicers.ModelInferResponseConverter, _StreamAwareConverter)

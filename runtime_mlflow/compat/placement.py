@@ -30,6 +30,8 @@ import warnings
 from mlserver.context import model_name_var
 from mlserver.settings import ModelParameters, ModelSettings
 
+WRITTEN_FOR = "mlserver 1.7.1"
+
 _placed: set[str] = set()
 _in_default_pool: str | None = None  # the model of this runtime that MLServer's default pool holds
 _DEPRECATION = "DEPRECATED!! The `parallel_workers` setting at the model-level"

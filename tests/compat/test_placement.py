@@ -1,4 +1,4 @@
-"""``placement``: no two models of this runtime share an MLServer worker, and the first one
+"""``compat.placement``: no two models of this runtime share an MLServer worker, and the first one
 uses MLServer's default pool rather than leaving its worker idle."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from mlserver.settings import ModelParameters, ModelSettings
 
-from runtime_mlflow import placement
+from runtime_mlflow.compat import placement
 from runtime_mlflow.runtime import MLflowRuntime
 
 
@@ -48,3 +48,22 @@ def test_settings_without_parameters_get_them():
     model = ModelSettings(name="a", implementation=MLflowRuntime)
     placement.own_pool(model)
     assert model.parameters is not None
+
+
+def test_mlserver_keeps_a_model_with_model_level_parallel_workers_0_in_its_main_process():
+    """The contract ``load_in_main_process`` relies on (MLServer 1.7.1): the deprecated field is
+    still read, 0 means no worker, and the warning it silences starts with the text it matches."""
+    import inspect
+
+    from mlserver.parallel.registry import InferencePoolRegistry
+    from mlserver.settings import Settings
+
+    source = inspect.getsource(InferencePoolRegistry._should_load_model)
+    assert "model_settings.parallel_workers <= 0" in source
+    assert placement._DEPRECATION.replace("!!", "") in source.replace("!!", "")
+    registry = InferencePoolRegistry.__new__(InferencePoolRegistry)
+    registry._settings = Settings(parallel_workers=2)
+    model = settings("a")
+    placement.load_in_main_process(model)
+    assert model.parallel_workers == 0 and registry._should_load_model(model) is False
+    assert registry._should_load_model(settings("b")) is True
