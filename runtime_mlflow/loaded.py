@@ -23,8 +23,7 @@ from .codecs import registry
 from .compat.model_settings import settings_folder
 from .compat.pyfunc import DirectPredict, direct_predict
 from .dispatch import Dispatcher
-from .environments import choose, eviction, prepare
-from .environments.cache import Entry, cache_root
+from .environments import choose, prepare
 from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
     ClientError,
@@ -35,6 +34,8 @@ from .errors import (
     RuntimeMLflowError,
     model_failure,
 )
+from .infra import eviction
+from .infra.cache import Entry, cache_root
 from .inputs import InputPlan, decode_request
 from .lean import Proven
 from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "runtime_mlflow"
 PAYLOAD = "runtime_mlflow.environments.payload"  # runs in a model's own Python: imports nothing of ours
@@ -85,3 +87,25 @@ def test_the_check_sees_a_cycle():
 def test_the_model_process_payload_imports_nothing_of_the_package():
     for path in (PACKAGE / "environments" / "payload").rglob("*.py"):
         assert not {t for t in imports(path, module_name(path)) if not t.startswith(PAYLOAD)}, path
+
+
+def _reach(edges: dict[str, set[str]], start: str) -> set[str]:
+    """Every module ``start``'s package imports, directly or not."""
+    seen: set[str] = set()
+    todo = [name for name in edges if name == start or name.startswith(start + ".")]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+@pytest.mark.parametrize(("layer", "not_above"), [
+    ("runtime_mlflow.infra", ("runtime_mlflow.environments", "runtime_mlflow.sources", "runtime_mlflow.protocols")),
+    ("runtime_mlflow.sources", ("runtime_mlflow.environments", "runtime_mlflow.protocols")),
+    ("runtime_mlflow.protocols.scoring", ("runtime_mlflow.environments",)),
+])
+def test_layers_import_downwards_only(layer, not_above):
+    reached = _reach(graph(), layer)
+    assert not {m for m in reached for above in not_above if m == above or m.startswith(above + ".")}

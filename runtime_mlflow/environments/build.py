@@ -24,9 +24,9 @@ from pathlib import Path
 import yaml
 
 from ..errors import ModelEnvironmentError
-from . import cache
-from .cache import logger
-from .commands import run
+from ..infra import cache
+from ..infra.cache import logger
+from ..infra.commands import run
 from .interpreter import python_of
 
 

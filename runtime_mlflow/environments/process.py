@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError, RemoteError
-from ..paths import inside
-from .commands import relay
+from ..infra.commands import relay
+from ..infra.paths import inside
 from .interpreter import child_environ, compatibility_problem, python_of, server_site_packages
 from .payload import rmlf_wire as wire
 

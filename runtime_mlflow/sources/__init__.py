@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ..environments import cache
 from ..errors import ModelLoadError, SourceRefused
+from ..infra import cache
 from . import archives, buckets, registry
 from .redact import redact_uri, text
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import requests
 
-from ..environments.extract import extract
 from ..errors import ModelLoadError, SourceRefused, UnsafeArchive
-from ..paths import inside
+from ..infra.extract import extract
+from ..infra.paths import inside
 
 SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 TIMEOUT = (10, 300)

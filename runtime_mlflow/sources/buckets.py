@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ModelLoadError
-from ..paths import inside
+from ..infra.paths import inside
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from ..environments.cache import key_of
 from ..errors import SourceRefused
+from ..infra.cache import key_of
 
 _MODELS = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/]+)|@(?P<alias>[^/]+))/?(?P<rest>.*)$")
 _LOGGED = re.compile(r"^models:/(?P<model_id>m-[0-9a-f]+)/?$")

@@ -1,10 +1,10 @@
-"""runtime_mlflow.paths: the containment check."""
+"""runtime_mlflow.infra.paths: the containment check."""
 
 from __future__ import annotations
 
 import os
 
-from runtime_mlflow.paths import inside
+from runtime_mlflow.infra.paths import inside
 
 
 def test_inside_and_outside(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime_mlflow.environments import cache
+from runtime_mlflow.infra import cache
 
 
 def make_marker(counter: Path):

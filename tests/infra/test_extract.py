@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime_mlflow.environments.extract import extract
 from runtime_mlflow.errors import UnsafeArchive
+from runtime_mlflow.infra.extract import extract
 
 
 def member(name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"x", link: str = "") -> tuple:

@@ -21,7 +21,7 @@ import tarfile
 from pathlib import Path
 
 from ..errors import ModelEnvironmentError, UnsafeArchive
-from ..paths import inside
+from .paths import inside
 
 _FILTER_ERROR: type[Exception] | tuple[()] = getattr(tarfile, "FilterError", ())
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime_mlflow.environments import cache, eviction
-from runtime_mlflow.environments.eviction import Limits
+from runtime_mlflow.infra import cache, eviction
+from runtime_mlflow.infra.eviction import Limits
 
 
 def put(root: Path, key: str, size: int, used: float, kind: str = "environments") -> Path:
