@@ -11,7 +11,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
-from .payload import rmlf_wire as wire
+from .payload import rmlf_frames as frames
 
 MIN_PYTHON = (3, 9)
 MIN_MLFLOW = (2, 0)
@@ -31,8 +31,8 @@ def child_environ(env: Path) -> dict[str, str]:
 
 def compatibility_problem(hello: dict[str, Any]) -> str | None:
     """What makes an environment unusable, from its hello; None if it is usable."""
-    if hello.get("op") != "hello" or hello.get("protocol") != wire.PROTOCOL:
-        return f"its model process speaks another protocol ({hello.get('protocol')!r}, expected {wire.PROTOCOL})"
+    if hello.get("op") != "hello" or hello.get("protocol") != frames.PROTOCOL:
+        return f"its model process speaks another protocol ({hello.get('protocol')!r}, expected {frames.PROTOCOL})"
     python = tuple(hello["python"])
     where = f"Python {'.'.join(map(str, python))} at {hello['executable']}"
     if python < MIN_PYTHON:

@@ -2,7 +2,7 @@
 
 The process is started with ``<env>/bin/python -I`` (no ``PYTHONPATH``, no user
 site-packages, not the server's virtualenv) and runs ``payload/rmlf_child.py``. Values
-cross as raw buffers (``payload/rmlf_wire.py``), never as pickles, so the environment may
+cross as raw buffers (``payload/rmlf_frames.py``, ``payload/rmlf_wire.py``), never as pickles, so the environment may
 have other Python, numpy, pandas and MLflow versions than the server.
 """
 
@@ -23,6 +23,7 @@ from ..errors import ModelEnvironmentError, ModelUnavailable, PredictionError, R
 from ..infra.commands import relay
 from ..infra.paths import inside
 from .interpreter import child_environ, compatibility_problem, python_of, server_site_packages
+from .payload import rmlf_frames as frames
 from .payload import rmlf_wire as wire
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
@@ -52,7 +53,7 @@ class ModelProcess:
         self._exited = threading.Event()
         self._tail: collections.deque[str] = collections.deque(maxlen=40)
         parent_end, child_end = socket.socketpair()
-        self._channel = wire.Channel(parent_end)
+        self._channel = frames.Channel(parent_end)
         self._socket = parent_end
         try:
             self._proc = subprocess.Popen(
@@ -128,7 +129,7 @@ class ModelProcess:
         """A request frame for ``value`` (encoded before taking the lock)."""
         try:
             tree, buffers = wire.encode(value)
-        except wire.WireError as exc:
+        except frames.WireError as exc:
             raise PredictionError(f"model {self.name!r}: {exc}") from exc
         return {"op": op, "value": tree, "params": params}, buffers
 
@@ -142,7 +143,7 @@ class ModelProcess:
         """One send or receive; a broken socket kills the process (it is restarted) and is a 503."""
         try:
             return step()
-        except (OSError, EOFError, wire.WireError) as exc:
+        except (OSError, EOFError, frames.WireError) as exc:
             self._kill()
             raise ModelUnavailable(
                 f"model {self.name!r}: its model process stopped answering ({exc}); it is being restarted"
@@ -151,7 +152,7 @@ class ModelProcess:
     def _decode(self, header: dict[str, Any], answer: list) -> Any:
         try:
             return wire.decode(header["value"], answer)
-        except (wire.WireError, KeyError, ValueError, TypeError) as exc:
+        except (frames.WireError, KeyError, ValueError, TypeError) as exc:
             raise PredictionError(f"model {self.name!r}: its answer could not be read: {exc}") from exc
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -223,7 +224,7 @@ class ModelProcess:
             if request is not None:
                 self._channel.send(request)
             header, _ = self._channel.recv()
-        except (OSError, EOFError, wire.WireError) as exc:
+        except (OSError, EOFError, frames.WireError) as exc:
             self._exited.wait(5)
             raise ModelEnvironmentError(
                 f"model {self.name!r}: the model process ({python_of(self.env)}) {self.describe_exit()} while "

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from runtime_mlflow.environments.payload import rmlf_frames as frames
 from runtime_mlflow.environments.payload import rmlf_wire as wire
 
 
@@ -20,8 +21,8 @@ def trip(value):
     left, right = socket.socketpair()
     with left, right:
         tree, buffers = wire.encode(value)
-        wire.Channel(left).send({"op": "x", "value": tree}, buffers)
-        header, received = wire.Channel(right).recv()
+        frames.Channel(left).send({"op": "x", "value": tree}, buffers)
+        header, received = frames.Channel(right).recv()
     return wire.decode(header["value"], received)
 
 
@@ -77,19 +78,19 @@ def test_series_lists_dicts_scalars_and_bytes():
 
 
 def test_an_unsendable_value_names_its_type():
-    with pytest.raises(wire.WireError, match="builtin_function_or_method"):
+    with pytest.raises(frames.WireError, match="builtin_function_or_method"):
         wire.encode(print)
 
 
 def test_frames_of_another_protocol_version_are_refused():
     left, right = socket.socketpair()
     with left, right:
-        left.sendall(struct.pack("!4sB3xIQ", b"RMLF", wire.PROTOCOL + 1, 2, 0) + b"{}")
-        with pytest.raises(wire.WireError, match="protocol"):
-            wire.Channel(right).recv()
+        left.sendall(struct.pack("!4sB3xIQ", b"RMLF", frames.PROTOCOL + 1, 2, 0) + b"{}")
+        with pytest.raises(frames.WireError, match="protocol"):
+            frames.Channel(right).recv()
         left.sendall(b"GET / HTTP/1.1\r\n\r\n")
-        with pytest.raises(wire.WireError, match="not a runtime_mlflow frame"):
-            wire.Channel(right).recv()
+        with pytest.raises(frames.WireError, match="not a runtime_mlflow frame"):
+            frames.Channel(right).recv()
         left.close()
         with pytest.raises(EOFError):
-            wire.Channel(right).recv()
+            frames.Channel(right).recv()

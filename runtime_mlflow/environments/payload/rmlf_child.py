@@ -26,6 +26,7 @@ import threading
 import time
 import traceback
 
+import rmlf_frames as frames
 import rmlf_methods as methods
 import rmlf_wire as wire
 
@@ -38,7 +39,7 @@ def main(argv):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     _watch_parent(parent)
-    channel = wire.Channel(sock)
+    channel = frames.Channel(sock)
     channel.send(_hello())
     model = None
     while True:
@@ -76,7 +77,7 @@ def main(argv):
 def _hello():
     hello = {
         "op": "hello",
-        "protocol": wire.PROTOCOL,
+        "protocol": frames.PROTOCOL,
         "pid": os.getpid(),
         "python": list(sys.version_info[:3]),
         "executable": sys.executable,
