@@ -121,6 +121,18 @@ def shaped(tensor: RequestInput, array: np.ndarray) -> np.ndarray:
     return array.reshape(shape)
 
 
+def as_column(array: np.ndarray) -> np.ndarray:
+    """``[N, 1]`` as ``[N]``; any other shape as it is."""
+    return array.reshape(-1) if array.ndim == 2 and array.shape[1] == 1 else array
+
+
+def columns_of(array: np.ndarray, count: int) -> list[np.ndarray] | None:
+    """The ``count`` columns of an ``[N, count]`` array (views), or None if it is not one."""
+    if array.ndim != 2 or array.shape[1] != count:
+        return None
+    return [array[:, i] for i in range(count)]
+
+
 def object_array(values: Sequence[Any]) -> np.ndarray:
     """A 1-D object array of ``values`` (lists stay elements, never become a dimension)."""
     return np.fromiter(values, dtype=object, count=len(values))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from runtime_mlflow.errors import InvalidInput
 
-from .base import Column, RequestCodec, object_array
+from .base import Column, RequestCodec, as_column, object_array
 from .registry import register_codec
 
 
@@ -17,11 +17,8 @@ def column_values(array: np.ndarray) -> np.ndarray:
     """One input as a DataFrame column: ``[N]`` and ``[N, 1]`` as is, ``[N, m]`` as N rows."""
     if array.ndim == 0:
         return array.reshape(1)
-    if array.ndim == 1:
-        return array
-    if array.shape[1:] == (1,):
-        return array.reshape(-1)
-    return object_array(list(array))
+    array = as_column(array)
+    return array if array.ndim == 1 else object_array(list(array))
 
 
 def series_values(series: pd.Series) -> np.ndarray:

@@ -11,7 +11,17 @@ from mlserver.types import RequestInput, ResponseOutput
 
 from runtime_mlflow.errors import InvalidInput
 
-from .base import Column, InputCodec, RequestCodec, datatype_of, flat_elements, object_array, response_output, shaped
+from .base import (
+    Column,
+    InputCodec,
+    RequestCodec,
+    as_column,
+    datatype_of,
+    flat_elements,
+    object_array,
+    response_output,
+    shaped,
+)
 from .casting import cast
 from .datatypes import to_datatype, to_dtype
 from .registry import register_codec
@@ -76,7 +86,7 @@ class NumpyCodec(InputCodec, RequestCodec):
     def decode_request(self, columns: Sequence[Column]) -> np.ndarray:
         if len(columns) == 1:
             return columns[0].array
-        arrays = [c.array.reshape(-1) if c.array.ndim == 2 and c.array.shape[1] == 1 else c.array for c in columns]
+        arrays = [as_column(c.array) for c in columns]
         lengths = {c.name: len(a) if a.ndim else 1 for c, a in zip(columns, arrays)}
         if any(a.ndim != 1 for a in arrays) or len(set(lengths.values())) != 1:
             raise InvalidInput(

@@ -15,6 +15,7 @@ import pandas as pd
 from mlflow.types.schema import ColSpec, DataType, Schema, TensorSpec
 
 from .codecs import Column, cast, registry, to_datatype
+from .codecs.base import columns_of
 from .codecs.dataframe import column_values
 from .errors import InvalidInput
 from .lean import ColumnsPlan, Proven
@@ -76,11 +77,10 @@ def _split_matrix(columns: Sequence[Column], specs: list[ColSpec]) -> Sequence[C
         return columns
     only = columns[0]
     names = {s.name for s in specs}
-    if only.name in names or only.array.ndim != 2 or only.array.shape[1] != len(specs):
+    split = None if only.name in names else columns_of(only.array, len(specs))
+    if split is None:
         return columns
-    return [
-        Column(spec_name(s, i, INPUT_PREFIX), only.datatype, only.array[:, i]) for i, s in enumerate(specs)
-    ]
+    return [Column(spec_name(s, i, INPUT_PREFIX), only.datatype, column) for i, (s, column) in enumerate(zip(specs, split))]
 
 
 def _conform_columns(columns: Sequence[Column], schema: Schema, lean: ColumnsPlan | None) -> pd.DataFrame | Proven:

@@ -16,6 +16,7 @@ from mlserver.logging import logger
 from mlserver.types import MetadataTensor, RequestOutput, ResponseOutput
 
 from .codecs import InputCodec, registry, to_dtype
+from .codecs.base import columns_of
 from .errors import UnknownOutput
 from .metadata import OUTPUT_PREFIX
 
@@ -39,10 +40,9 @@ def _align(pairs: list[tuple[str | None, np.ndarray]], specs: list[MetadataTenso
     by_name = {s.name: s for s in specs}
     if all(name in by_name for name, _ in pairs):
         return [(name, array, by_name[name]) for name, array in pairs]
-    if len(pairs) == 1 and len(specs) > 1:
-        array = pairs[0][1]
-        if array.ndim == 2 and array.shape[1] == len(specs):
-            return [(s.name, array[:, i], s) for i, s in enumerate(specs)]
+    split = columns_of(pairs[0][1], len(specs)) if len(pairs) == 1 and len(specs) > 1 else None
+    if split is not None:
+        return [(s.name, column, s) for column, s in zip(split, specs)]
     if len(pairs) == len(specs):
         return [(s.name, array, s) for (_, array), s in zip(pairs, specs)]
     logger.warning(
