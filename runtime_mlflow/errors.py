@@ -26,7 +26,7 @@ every error here is one::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from mlserver.errors import MLServerError
 
@@ -113,6 +113,25 @@ class RemoteError(Exception):
 
     def is_a(self, cls: type) -> bool:
         return f"{cls.__module__}.{cls.__qualname__}" in self.mro
+
+
+E = TypeVar("E", bound=BaseException)
+
+
+def raised_during(exc: BaseException, cls: type[E]) -> E | None:
+    """The ``cls`` exception that ``exc`` was raised from or while handling, if there is one.
+
+    Code that re-raises everything as its own type in an ``except`` block (MLflow's scoring
+    server makes an ``MlflowException`` of whatever the model raised) keeps the original there.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, cls):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 MLFLOW_EXCEPTION = "mlflow.exceptions.MlflowException"

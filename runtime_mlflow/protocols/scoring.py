@@ -22,7 +22,7 @@ from mlflow.pyfunc import scoring_server
 from mlflow.pyfunc.scoring_server import InvocationsResponse
 from mlserver.logging import logger
 
-from ..errors import ModelUnavailable, RemoteError
+from ..errors import ModelUnavailable, RemoteError, raised_during
 from .reply import Reply
 from .reply import scoring_error as error
 from .served import ProtocolRequest, Served
@@ -34,16 +34,16 @@ def version(served: Served, request: ProtocolRequest) -> Reply:
 
 
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
-    model = _Scored(served)
     try:
         result: InvocationsResponse = scoring_server.invocations(
-            request.body, request.content_type or "", model, served.input_schema
+            request.body, request.content_type or "", _Scored(served), served.input_schema
         )
     except RecursionError:  # MLflow's json.loads on a body nested thousands deep
         return error(400, "BAD_REQUEST", "the body is nested too deeply to be read as JSON")
     except MlflowException as exc:
-        if model.unavailable is not None:
-            return error(503, "TEMPORARILY_UNAVAILABLE", str(model.unavailable))
+        unavailable = raised_during(exc, ModelUnavailable)  # MLflow made it an MlflowException
+        if unavailable is not None:
+            return error(503, "TEMPORARILY_UNAVAILABLE", str(unavailable))
         body = json.loads(exc.serialize_as_json())
         trace = body.pop("stack_trace", None)
         if trace:
@@ -58,14 +58,10 @@ class _Scored:
     def __init__(self, served: Served) -> None:
         self._model = served.model
         self.metadata = served.model.metadata
-        self.unavailable: ModelUnavailable | None = None
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         try:
             return self._model.predict(data, params=params)
-        except ModelUnavailable as exc:
-            self.unavailable = exc
-            raise
         except RemoteError as exc:
             if exc.is_a(MlflowException):
                 raise _mlflow_exception(exc) from None
