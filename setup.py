@@ -99,6 +99,8 @@ setup(
             "openapi-spec-validator>=0.7",
             # the lint gate (make test); <0.18: rules change between minor versions
             "ruff>=0.17,<0.18",
+            # the type gate (tests/test_typing.py, strict); <2.5: checks change between minor versions
+            "mypy>=2.4,<2.5",
             # drives Debian's Chromium through Debian's chromedriver (tests/e2e/test_docs_browser.py);
             # given the driver's path, it downloads nothing
             "selenium>=4.20",

@@ -50,15 +50,15 @@ def cast(array: np.ndarray, dtype: np.dtype, name: str, expected: str, arrived: 
         bad = ~np.isfinite(array) | (np.mod(array, 1) != 0)
         if bad.any():
             raise _mismatch(name, expected, arrived, _first(array, bad))
-    info = np.iinfo(dtype)
+    limits = np.iinfo(dtype)
     if array.size and source != "b":
         # compared as Python ints: as doubles, 2**63 would equal INT64's maximum and wrap
         low, high = int(array.min()), int(array.max())
-        if low < info.min or high > info.max:
-            value = _plain(array.min() if low < info.min else array.max())
+        if low < limits.min or high > limits.max:
+            value = _plain(array.min() if low < limits.min else array.max())
             raise InvalidInput(
                 f"input {name!r} expects {expected} values; {value!r} is out of range "
-                f"[{info.min}, {info.max}]"
+                f"[{limits.min}, {limits.max}]"
             )
     return array.astype(dtype)
 
@@ -70,7 +70,8 @@ def _from_strings(array: np.ndarray, dtype: np.dtype, name: str, expected: str, 
         mapped = lowered.map(BOOLEAN_TEXTS)
         if mapped.isna().any():
             raise _mismatch(name, expected, arrived, _plain(flat[mapped.isna().to_numpy()][0]))
-        return mapped.to_numpy(dtype=bool).reshape(array.shape)
+        booleans: np.ndarray = mapped.to_numpy(dtype=bool)
+        return booleans.reshape(array.shape)
     numbers = pd.to_numeric(pd.Series(flat, dtype="object"), errors="coerce")
     bad = numbers.isna().to_numpy() & ~pd.isna(flat)
     if bad.any():

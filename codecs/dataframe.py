@@ -27,9 +27,12 @@ def series_values(series: pd.Series) -> np.ndarray:
     nullable = isinstance(dtype, pd.api.extensions.ExtensionDtype) and hasattr(dtype, "numpy_dtype")
     if nullable and (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
         if series.isna().any():
-            return series.to_numpy(dtype="float64", na_value=np.nan)
-        return series.to_numpy(dtype=dtype.numpy_dtype)
-    return series.to_numpy()
+            values: np.ndarray = series.to_numpy(dtype="float64", na_value=np.nan)
+        else:
+            values = series.to_numpy(dtype=dtype.numpy_dtype)
+        return values
+    plain: np.ndarray = series.to_numpy()
+    return plain
 
 
 @register_codec

@@ -32,7 +32,8 @@ _NUMERIC_OBJECTS = frozenset({"integer", "floating", "mixed-integer-float", "boo
 def to_array(value: Any) -> np.ndarray:
     """Any array-like model output as an array of rank >= 1 (ragged lists become objects)."""
     if isinstance(value, (pd.Series, pd.Index)):
-        return value.to_numpy()
+        values: np.ndarray = value.to_numpy()
+        return values
     if isinstance(value, np.ndarray):
         return value.reshape(1) if value.ndim == 0 else value
     if isinstance(value, (list, tuple)):

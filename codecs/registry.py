@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from importlib.metadata import entry_points
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from .base import InputCodec, RequestCodec
 
 Codec = InputCodec | RequestCodec
 C = TypeVar("C", bound=type)
+K = TypeVar("K", InputCodec, RequestCodec)
 
 ENTRY_POINT_GROUP = "runtime_mlflow.codecs"
 
@@ -64,6 +65,20 @@ class CodecRegistry:
         """Registered content types whose codec is a ``kind`` (InputCodec or RequestCodec)."""
         return [ct for ct, codec in self._codecs.items() if isinstance(codec, kind)]
 
+    def request_codec(self, content_type: str) -> RequestCodec:
+        """The request codec registered for ``content_type`` (CodecError if there is none)."""
+        codec = self._codecs.get(content_type)
+        if not isinstance(codec, RequestCodec):
+            raise CodecError(f"no request codec for content type {content_type!r}")
+        return codec
+
+    def input_codec(self, content_type: str) -> InputCodec:
+        """The input codec registered for ``content_type`` (CodecError if there is none)."""
+        codec = self._codecs.get(content_type)
+        if not isinstance(codec, InputCodec):
+            raise CodecError(f"no input codec for content type {content_type!r}")
+        return codec
+
     def output_encoder(self, array: np.ndarray) -> InputCodec:
         """The input codec that encodes ``array``: latest registered first, fallbacks last."""
         return self._first(InputCodec, lambda codec: codec.can_encode(array), f"an array of dtype {array.dtype}")
@@ -72,7 +87,7 @@ class CodecRegistry:
         """The request codec that splits a model output ``value`` into named arrays."""
         return self._first(RequestCodec, lambda codec: codec.can_encode_value(value), type(value).__name__)
 
-    def _first(self, kind: type, accepts: Callable[[Any], bool], what: str) -> Any:
+    def _first(self, kind: type[K], accepts: Callable[[K], bool], what: str) -> K:
         candidates = [c for c in reversed(self._codecs.values()) if isinstance(c, kind)]
         for codec in sorted(candidates, key=lambda c: c.fallback):
             if accepts(codec):
@@ -102,7 +117,7 @@ class CodecRegistry:
             except Exception as exc:
                 raise CodecError(f"codec entry point {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
             already = any(type(codec) is loaded for codec in self._codecs.values())
-            if inspect.isclass(loaded) and not already:
+            if inspect.isclass(loaded) and issubclass(loaded, (InputCodec, RequestCodec)) and not already:
                 self.register(loaded())
 
 

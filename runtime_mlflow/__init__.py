@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 from .version import __version__
 
@@ -24,6 +25,8 @@ def _codecs_from_checkout() -> None:
     if (here / "codecs").is_dir() or name in sys.modules or not beside.is_file():
         return
     spec = importlib.util.spec_from_file_location(name, beside, submodule_search_locations=[str(beside.parent)])
+    if spec is None or spec.loader is None:
+        return
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -32,7 +35,7 @@ def _codecs_from_checkout() -> None:
 _codecs_from_checkout()
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Importing the runtime imports mlflow: only pay for it when it is asked for.
     if name == "MLflowRuntime":
         from .runtime import MLflowRuntime

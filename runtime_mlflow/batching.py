@@ -52,14 +52,14 @@ class ParamsBatcher:
         self._queues: dict[str, list[_Pending]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
 
-    async def predict(self, request: InferenceRequest) -> InferenceResponse:
-        rows = _rows(request)
+    async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        rows = _rows(payload)
         if rows is None or rows >= self._max_rows:
-            return await self._predict(request)
-        key = _kind(request)
+            return await self._predict(payload)
+        key = _kind(payload)
         future: asyncio.Future[InferenceResponse] = asyncio.get_running_loop().create_future()
         queue = self._queues.setdefault(key, [])
-        queue.append((request, rows, future))
+        queue.append((payload, rows, future))
         if sum(r for _, r, _ in queue) >= self._max_rows:
             self._flush(key)
         elif len(queue) == 1:

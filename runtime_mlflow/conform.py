@@ -41,12 +41,12 @@ def conform(columns: Sequence[Column], schema: Schema, content_type: str | None,
     """
     if schema.is_tensor_spec():
         if content_type == "pd":
-            return registry.get("pd").decode_request(columns)
+            return registry.request_codec("pd").decode_request(columns)
         return _conform_tensors(columns, schema)
     return _conform_columns(columns, schema, lean)
 
 
-def _match(columns: Sequence[Column], specs: list, named: bool, kind: str) -> list[tuple[str, Any, Column]]:
+def _match(columns: Sequence[Column], specs: list[Any], named: bool, kind: str) -> list[tuple[str, Any, Column]]:
     """``(name, spec, column)`` for each spec that has a column, by name (or by position
     when the signature has no names, or one tensor meets one input: a single tensor's
     name is often unknown to clients, while a column's name is what the model uses)."""
@@ -71,7 +71,7 @@ def _match(columns: Sequence[Column], specs: list, named: bool, kind: str) -> li
     return [(s.name, s, by_name[s.name]) for s in specs if s.name in by_name]
 
 
-def _split_matrix(columns: Sequence[Column], specs: list[ColSpec]) -> Sequence[Column]:
+def _split_matrix(columns: Sequence[Column], specs: Sequence[ColSpec | TensorSpec]) -> Sequence[Column]:
     """One ``[N, k]`` input for k columns -> k inputs, in signature order."""
     if len(columns) != 1 or len(specs) < 2:
         return columns
@@ -90,7 +90,7 @@ def _conform_columns(columns: Sequence[Column], schema: Schema, lean: ColumnsPla
     proven = lean.prove(conformed) if lean is not None else None
     if proven is not None:
         return proven
-    frame = registry.get("pd").decode_request(conformed)
+    frame = registry.request_codec("pd").decode_request(conformed)
     if not schema.has_input_names():
         frame.columns = range(len(frame.columns))
     return frame
@@ -98,20 +98,20 @@ def _conform_columns(columns: Sequence[Column], schema: Schema, lean: ColumnsPla
 
 def _conform_column(spec: ColSpec, column: Column) -> np.ndarray:
     array = column.array
-    primitive = isinstance(spec.type, DataType)
-    if primitive and array.ndim == 2 and array.shape[1] != 1:
+    kind = spec.type
+    if not isinstance(kind, DataType):
+        return column_values(array)
+    if array.ndim == 2 and array.shape[1] != 1:
         raise InvalidInput(
-            f"input {column.name!r} is a column of {spec.type.name}: it takes shape [N] or [N, 1]; "
+            f"input {column.name!r} is a column of {kind.name}: it takes shape [N] or [N, 1]; "
             f"{list(array.shape)} arrived"
         )
     values = column_values(array)
-    if not primitive:
-        return values
     datatype, dtype, _ = column_type(spec)
-    expected = f"{spec.type.name} ({datatype})"
+    expected = f"{kind.name} ({datatype})"
     if dtype is not None:
         return cast(values, dtype, column.name, expected, column.datatype)
-    return _conform_bytes_column(spec.type, values, column, expected)
+    return _conform_bytes_column(kind, values, column, expected)
 
 
 def _conform_bytes_column(kind: DataType, values: np.ndarray, column: Column, expected: str) -> np.ndarray:
@@ -125,7 +125,8 @@ def _conform_bytes_column(kind: DataType, values: np.ndarray, column: Column, ex
             return values
         if inferred == "string":
             try:
-                return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601").to_numpy()
+                parsed: np.ndarray = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601").to_numpy()
+                return parsed
             except (ValueError, TypeError) as exc:
                 raise InvalidInput(f"input {column.name!r} expects {expected} values ({exc})") from None
     raise InvalidInput(f"input {column.name!r} expects {expected} values; {column.datatype} with {inferred} data arrived")

@@ -77,7 +77,7 @@ def decode_input(tensor: RequestInput, plan: InputPlan) -> Column:
                 f"(input content types: {', '.join(known)})"
             )
         # a request-level type (pd, dict) on an input says nothing about the input itself
-        codec = registry.get("str" if datatype == "BYTES" else "np")
+        codec = registry.input_codec("str" if datatype == "BYTES" else "np")
     return Column(tensor.name, datatype, codec.decode(tensor, plan.dtypes.get(tensor.name)))
 
 

@@ -67,7 +67,7 @@ class ColumnsPlan:
         names = tuple(s.name for s in specs) if named else None
         if names is not None and len(set(names)) != len(names):
             return None
-        dtypes = tuple(column_type(s)[1] for s in specs)
+        dtypes = tuple(column_type(s)[1] for s in specs if isinstance(s, ColSpec))  # all are, as checked
         labels = pd.Index(list(names), dtype=object) if names is not None else pd.RangeIndex(len(specs))
         return cls(names, dtypes, labels)  # type: ignore[arg-type]
 

@@ -16,7 +16,7 @@ import mlflow
 from mlflow.models.signature import ModelSignature
 from mlserver import MLModel
 from mlserver.logging import logger
-from mlserver.types import InferenceRequest, InferenceResponse, Parameters
+from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor, Parameters
 
 from . import heap, methods
 from .codecs import registry
@@ -74,7 +74,7 @@ async def load(runtime: MLModel) -> Loaded:
 
 async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: list[Entry]) -> Loaded:
     name = runtime.name
-    if is_remote(settings.uri):
+    if settings.uri is not None and is_remote(settings.uri):
         fetched = await asyncio.to_thread(fetch, name, settings.uri, root)
         held.append(fetched.entry)
         path, source = fetched.path, fetched.described
@@ -107,7 +107,7 @@ async def _load_here(name: str, path: Path, method: str) -> Any:
         ) from exc
 
 
-def _sync_metadata(runtime: MLModel, signature: ModelSignature | None, method_outputs: list | None) -> None:
+def _sync_metadata(runtime: MLModel, signature: ModelSignature | None, method_outputs: list[MetadataTensor] | None) -> None:
     """Inputs and outputs from the signature, unless model-settings.json lists its own; with
     another method than ``predict``, the outputs that method answers (``method_outputs``)."""
     if signature is not None:
@@ -158,8 +158,8 @@ class Loaded:
             xtype=settings.content_type,
             mlflow_version=getattr(model, "mlflow_version", mlflow.__version__),
             output_names=methods.output_names(model),
-            inputs=[t.model_dump(exclude_none=True) for t in runtime.inputs],
-            outputs=[t.model_dump(exclude_none=True) for t in runtime.outputs],
+            inputs=[t.model_dump(exclude_none=True) for t in runtime.inputs or ()],
+            outputs=[t.model_dump(exclude_none=True) for t in runtime.outputs or ()],
             content_type=self.content_type,
             method=settings.method,
             path=held.path,
@@ -212,7 +212,7 @@ class Loaded:
     def decode(self, payload: InferenceRequest) -> tuple[Any, dict[str, Any] | None]:
         return decode_request(payload, self.plan), to_mlflow_params(payload.parameters, self.params_schema)
 
-    def response(self, payload: InferenceRequest, value: Any, specs: list | None) -> InferenceResponse:
+    def response(self, payload: InferenceRequest, value: Any, specs: list[MetadataTensor] | None) -> InferenceResponse:
         outputs, content_type = encode_outputs(value, specs, payload.outputs)
         return InferenceResponse(
             model_name=self.name,

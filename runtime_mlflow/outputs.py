@@ -39,7 +39,7 @@ def _align(pairs: list[tuple[str | None, np.ndarray]], specs: list[MetadataTenso
         return [(name or f"{OUTPUT_PREFIX}{i}", array, None) for i, (name, array) in enumerate(pairs)]
     by_name = {s.name: s for s in specs}
     if all(name in by_name for name, _ in pairs):
-        return [(name, array, by_name[name]) for name, array in pairs]
+        return [(name, array, by_name[name]) for name, array in pairs if name is not None]  # none is, as checked
     split = columns_of(pairs[0][1], len(specs)) if len(pairs) == 1 and len(specs) > 1 else None
     if split is not None:
         return [(s.name, column, s) for column, s in zip(split, specs)]

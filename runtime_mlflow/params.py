@@ -49,7 +49,7 @@ def to_mlflow_params(parameters: Parameters | None, schema: ParamSchema | None) 
 
 
 def _typed(spec: ParamSpec, value: Any) -> Any:
-    label = f"{spec.dtype.name}{'' if spec.shape is None else ' list'}"
+    label = f"{getattr(spec.dtype, 'name', spec.dtype)}{'' if spec.shape is None else ' list'}"
     if value is None:
         raise InvalidParameter(
             f"param {spec.name!r} ({label}) arrived without a value; gRPC parameters carry only "

@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Iterator
 
 import yaml
 
@@ -32,7 +32,7 @@ def _streamable(flavors: dict[str, Any]) -> bool:
     return bool((flavors.get("python_function") or {}).get("streamable", False))
 
 
-async def chunks(start: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
+async def chunks(start: Callable[[], Iterator[Any]]) -> AsyncGenerator[Any, None]:
     """Each item of the iterator ``start()`` returns, as soon as it is produced.
 
     The iterator runs in one thread of its own, in lockstep with the reader: the next item

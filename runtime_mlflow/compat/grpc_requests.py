@@ -107,7 +107,8 @@ class _CheckedConverter:
 def install() -> None:
     """Check MLServer's gRPC requests before its converter reads them (once)."""
     if not isinstance(servicers.ModelInferRequestConverter, _CheckedConverter):
-        servicers.ModelInferRequestConverter = _CheckedConverter(servicers.ModelInferRequestConverter)
+        # a duck-typed wrapper in place of MLServer's converter class (the servicer calls its static methods)
+        servicers.ModelInferRequestConverter = _CheckedConverter(servicers.ModelInferRequestConverter)  # type: ignore[misc,assignment]
 
 
 def engaged() -> bool:

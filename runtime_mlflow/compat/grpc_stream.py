@@ -73,7 +73,8 @@ class _StreamAwareConverter:
 def install() -> None:
     """Wrap MLServer's stream responses (once)."""
     if not isinstance(servicers.ModelInferResponseConverter, _StreamAwareConverter):
-        servicers.ModelInferResponseConverter = _StreamAwareConverter(servicers.ModelInferResponseConverter)
+        # a duck-typed wrapper in place of MLServer's converter class (the servicer calls its static methods)
+        servicers.ModelInferResponseConverter = _StreamAwareConverter(servicers.ModelInferResponseConverter)  # type: ignore[misc,assignment]
 
 
 def engaged() -> bool:

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 def load_model(path: Path) -> PyFuncModel:
     """``mlflow.pyfunc.load_model(path)``, its environment warnings logged a moment later."""
-    model = mlflow.pyfunc.load_model(str(path), suppress_warnings=True)
+    model: PyFuncModel = mlflow.pyfunc.load_model(str(path), suppress_warnings=True)
     threading.Thread(target=_warn_later, args=(str(path),), name="runtime-mlflow-warnings", daemon=True).start()
     return model
 

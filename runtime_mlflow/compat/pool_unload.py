@@ -15,7 +15,7 @@ empties and closes the right pool.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from mlserver.parallel.pool import InferencePool
 from mlserver.parallel.registry import InferencePoolRegistry
@@ -31,7 +31,7 @@ def install() -> None:
     get_or_create = InferencePoolRegistry._get_or_create
     if getattr(get_or_create, _HOOKED, False):
         return
-    env_hash = InferencePool.env_hash.fget
+    env_hash: Callable[[Any], str | None] = InferencePool.__dict__["env_hash"].fget  # a property
 
     async def _get_or_create(self: Any, model: Any) -> Any:
         pool = await get_or_create(self, model)
@@ -42,7 +42,8 @@ def install() -> None:
         return pool
 
     def _env_hash(self: Any) -> str | None:
-        return env_hash(self) or self.__dict__.get(_KEY)
+        own: str | None = self.__dict__.get(_KEY)
+        return env_hash(self) or own
 
     setattr(_get_or_create, _HOOKED, True)
     _get_or_create.__wrapped__ = get_or_create  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ import os
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from mlserver.parallel import dispatcher, pool, registry
 from mlserver.parallel.errors import WorkerStop
@@ -115,9 +115,9 @@ def install() -> None:
 class _PoolState:
     """What this module keeps per pool."""
 
-    models: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+    models: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
     """The pool's loaded models."""
-    down: weakref.WeakSet = field(default_factory=weakref.WeakSet)
+    down: weakref.WeakSet[Any] = field(default_factory=weakref.WeakSet)
     """Those marked not ready by a restart that has not succeeded yet."""
     restarts: int = 0
     backoff: Backoff = field(default_factory=Backoff)
@@ -125,14 +125,16 @@ class _PoolState:
 
 
 def _state(pool_: Any) -> _PoolState:
-    return pool_.__dict__.setdefault("_runtime_mlflow_state", _PoolState())
+    state: _PoolState = pool_.__dict__.setdefault("_runtime_mlflow_state", _PoolState())
+    return state
 
 
 def _track_readiness() -> None:
     """Wrap ``InferencePool.load_model``, ``reload_model``, ``on_worker_stop``, ``_start_worker`` and ``close``."""
     Pool = pool.InferencePool
     load_model, reload_model, on_worker_stop = Pool.load_model, Pool.reload_model, Pool.on_worker_stop
-    start_worker, close = Pool._start_worker, Pool.close
+    start_worker = Pool._start_worker
+    close: Callable[[Any], Awaitable[None]] = Pool.close
     not_ready.install()  # a model marked down answers 503 with its reason
 
     async def _load_model(self: Any, model: Any) -> Any:
@@ -147,7 +149,8 @@ def _track_readiness() -> None:
 
     async def _on_worker_stop(self: Any, pid: int, exit_code: int) -> None:
         if pid not in self._workers:
-            return await on_worker_stop(self, pid, exit_code)
+            await on_worker_stop(self, pid, exit_code)
+            return
         state = _state(self)
         state.restarts += 1
         restart = state.restarts

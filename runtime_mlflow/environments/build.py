@@ -20,6 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -58,7 +59,7 @@ def read_spec(model_path: Path) -> Spec:
         return Spec(_mlmodel_python(model_path), _expand(model_path, ["-r requirements.txt"]), requirements_txt)
     conda = model_path / "conda.yaml"
     if conda.is_file():
-        python, pip = _mlmodel_python(model_path), []
+        python, pip = _mlmodel_python(model_path), list[str]()
         for dep in _yaml(conda).get("dependencies") or []:
             if isinstance(dep, str) and dep.replace(" ", "").startswith("python="):
                 python = dep.split("=", 1)[1].strip()
@@ -76,6 +77,8 @@ def build(name: str, model_path: Path, root: Path, allow_local_python: bool = Fa
     python = interpreter_for(spec.minor, allow_local_python, f"model {name!r} asks for Python {spec.python} "
                              f"({spec.source.name})", "set allow_local_python")
     minor = _python_minor(python)
+    if minor is None:
+        raise ModelEnvironmentError(f"model {name!r}: {python} does not run (asked what Python it is)")
     if minor != spec.minor:
         logger.warning("Model %r asks for Python %s; building with the local Python %s", name, spec.python, minor)
     return cache.materialize(
@@ -161,7 +164,7 @@ def _expand(model_path: Path, lines: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _yaml(path: Path) -> dict:
+def _yaml(path: Path) -> dict[str, Any]:
     try:
         return yaml.safe_load(path.read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:

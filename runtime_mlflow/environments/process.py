@@ -125,7 +125,7 @@ class ModelProcess:
                     header, _ = self._exchange(self._channel.recv)
                     finished = header.get("op") != "chunk"
 
-    def _request(self, op: str, value: Any, params: dict[str, Any] | None) -> tuple[dict[str, Any], list]:
+    def _request(self, op: str, value: Any, params: dict[str, Any] | None) -> tuple[dict[str, Any], list[Any]]:
         """A request frame for ``value`` (encoded before taking the lock)."""
         try:
             tree, buffers = wire.encode(value)
@@ -133,7 +133,7 @@ class ModelProcess:
             raise PredictionError(f"model {self.name!r}: {exc}") from exc
         return {"op": op, "value": tree, "params": params}, buffers
 
-    def _send(self, request: tuple[dict[str, Any], list]) -> None:
+    def _send(self, request: tuple[dict[str, Any], list[Any]]) -> None:
         """Send one request (the lock is held)."""
         if not self.alive:
             raise ModelUnavailable(f"model {self.name!r}: its model process {self.describe_exit()}")
@@ -149,7 +149,7 @@ class ModelProcess:
                 f"model {self.name!r}: its model process stopped answering ({exc}); it is being restarted"
             ) from exc
 
-    def _decode(self, header: dict[str, Any], answer: list) -> Any:
+    def _decode(self, header: dict[str, Any], answer: list[Any]) -> Any:
         try:
             return wire.decode(header["value"], answer)
         except (frames.WireError, KeyError, ValueError, TypeError) as exc:
@@ -230,7 +230,8 @@ class ModelProcess:
                 f"model {self.name!r}: the model process ({python_of(self.env)}) {self.describe_exit()} while "
                 f"{doing} ({exc}); its last output:\n{self.output_tail()}"
             ) from exc
-        return header
+        answer: dict[str, Any] = header
+        return answer
 
     def _relay_output(self) -> None:
         assert self._proc.stdout is not None

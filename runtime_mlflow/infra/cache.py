@@ -144,7 +144,8 @@ def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, 
         started = time.monotonic()
         try:
             make(folder)
-            complete = {"what": what, "made": time.time(), "bytes": tree_size(folder)}
+            size = tree_size(folder)
+            complete = {"what": what, "made": time.time(), "bytes": size}
             (folder / COMPLETE).write_text(json.dumps(complete))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -156,7 +157,7 @@ def _materialize(root: Path, key: str, make: Callable[[Path], None], what: str, 
         os.replace(temporary, environments / key)
         metrics.cache_filled(noun, step, time.monotonic() - started)
         logger.info("%s for %s ready in %.1fs at %s (%.1f MB)", noun.capitalize(), what,
-                    time.monotonic() - started, folder, complete["bytes"] / 1e6)
+                    time.monotonic() - started, folder, size / 1e6)
         return folder
 
 
@@ -181,18 +182,18 @@ def file_digest(root: Path, path: Path) -> str:
         known = json.loads(index.read_text())
         if {k: known.get(k) for k in seen} == seen:
             os.utime(index)  # read now: eviction drops digests unread for longer than the age limit
-            return known["sha256"]
+            return str(known["sha256"])
     logger.info("Hashing %s (%.1f MB)", path, stat.st_size / 1e6)
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
-    seen["sha256"] = digest.hexdigest()
+    sha256 = seen["sha256"] = digest.hexdigest()
     index.parent.mkdir(parents=True, exist_ok=True)
     temporary = index.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(seen))
     os.replace(temporary, index)
-    return seen["sha256"]
+    return sha256
 
 
 @contextlib.contextmanager

@@ -182,7 +182,7 @@ def _size(folder: Path) -> int:
         made["bytes"] = tree_size(folder)
         with contextlib.suppress(OSError):
             marker.write_text(json.dumps(made))
-    return made["bytes"]
+    return int(made["bytes"])
 
 
 def _last_used(root: Path, key: str, folder: Path) -> float:

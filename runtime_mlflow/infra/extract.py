@@ -43,7 +43,8 @@ def extract(archive: Path, dest: Path) -> int:
         data_filter = getattr(tarfile, "data_filter", None)
         if data_filter is None or interpreter_link:  # the standard filter refuses every absolute link
             return member
-        return data_filter(member, path)
+        filtered: tarfile.TarInfo = data_filter(member, path)
+        return filtered
 
     try:
         with tarfile.open(archive, "r:*") as tar:
@@ -52,7 +53,8 @@ def extract(archive: Path, dest: Path) -> int:
             else:  # Python < 3.10.12 / 3.11.4: same checks, no mode clean-up
                 tar.extractall(dest, members=(checked(m, str(dest)) for m in tar))
     except _FILTER_ERROR as exc:  # the standard filter's own verdict, after ours
-        raise UnsafeArchive(f"{archive}: member {exc.tarinfo.name!r} refused: {exc}") from exc
+        refused = getattr(exc, "tarinfo", None)  # FilterError's member
+        raise UnsafeArchive(f"{archive}: member {getattr(refused, 'name', '?')!r} refused: {exc}") from exc
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ModelEnvironmentError(f"{archive} could not be unpacked: {type(exc).__name__}: {exc}") from exc
     return count

@@ -35,4 +35,5 @@ def answer(served: Served, kind: str, request: ProtocolRequest) -> Reply:
         raise ValueError(f"unknown protocol request {kind!r}")
     module, _, function = found.answer.rpartition(".")
     handler = getattr(importlib.import_module(f"{__name__}.{module}"), function)
-    return handler(served, request)
+    reply: Reply = handler(served, request)
+    return reply

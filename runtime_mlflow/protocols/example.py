@@ -124,10 +124,10 @@ def _from_schema(schema: Schema) -> pd.DataFrame | np.ndarray | dict[str, np.nda
     return next(iter(tensors.values()), None)
 
 
-def _values(value: Any) -> list:
-    if isinstance(value, pd.Series):
-        return json.loads(value.to_json(orient="values", date_format="iso"))
-    return np.asarray(value).tolist()
+def _values(value: Any) -> list[Any]:
+    values: list[Any] = (json.loads(value.to_json(orient="values", date_format="iso")) if isinstance(value, pd.Series)
+                         else np.asarray(value).tolist())
+    return values
 
 
 def _tensor(name: str, value: Any, datatype: str | None) -> dict[str, Any]:

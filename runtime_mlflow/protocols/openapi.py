@@ -26,6 +26,9 @@ from .example import Example
 from .reply import Reply
 from .served import ProtocolRequest, Served
 
+JSON = dict[str, Any]
+"""A JSON object of the document."""
+
 JSON_TYPES = {
     DataType.boolean: "boolean", DataType.integer: "integer", DataType.long: "integer", DataType.float: "number",
     DataType.double: "number", DataType.string: "string", DataType.binary: "string", DataType.datetime: "string",
@@ -80,7 +83,7 @@ def document(name: str, version: str | None, inputs: list[dict[str, Any]], outpu
     }
 
 
-def _post(summary: str, request: dict, response: dict, example: dict | None, error: dict) -> dict:
+def _post(summary: str, request: JSON, response: JSON, example: JSON | None, error: JSON) -> JSON:
     content: dict[str, Any] = {"schema": request}
     if example is not None:
         content["example"] = example
@@ -93,7 +96,7 @@ def _post(summary: str, request: dict, response: dict, example: dict | None, err
     }}
 
 
-def _json(schema: dict, description: str) -> dict:
+def _json(schema: JSON, description: str) -> JSON:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -125,7 +128,8 @@ def _params(params: ParamSchema | None) -> dict[str, Any]:
         return {}
     found = {}
     for spec in params.params:
-        value = {"type": JSON_TYPES.get(spec.dtype, "string")}
+        # an Object param (a JSON object) is not a DataType, and not hashable
+        value: JSON = {"type": JSON_TYPES.get(spec.dtype, "string") if isinstance(spec.dtype, DataType) else "object"}
         if spec.shape is not None:
             value = {"type": "array", "items": value}
         found[spec.name] = {**value, "default": _plain(spec.default)}
@@ -140,7 +144,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _v2_request(inputs: list[dict], content_type: str | None, params: ParamSchema | None) -> dict:
+def _v2_request(inputs: list[JSON], content_type: str | None, params: ParamSchema | None) -> JSON:
     parameters: dict[str, Any] = {"content_type": {"type": "string", **({"default": content_type} if content_type else {})},
                                   **_params(params)}
     items = {"anyOf": [_tensor(t) for t in inputs]} if inputs else GENERIC_TENSOR
@@ -158,14 +162,14 @@ def _v2_request(inputs: list[dict], content_type: str | None, params: ParamSchem
     }
 
 
-def _v2_response(name: str, outputs: list[dict]) -> dict:
+def _v2_response(name: str, outputs: list[JSON]) -> JSON:
     items = {"anyOf": [_tensor(t) for t in outputs]} if outputs else GENERIC_TENSOR
     return {"type": "object", "properties": {
         "model_name": {"const": name}, "model_version": {"type": ["string", "null"]}, "id": {"type": "string"},
         "parameters": {"type": "object"}, "outputs": {"type": "array", "items": items}}}
 
 
-def _scoring_request(inputs: list[dict], params: ParamSchema | None) -> dict:
+def _scoring_request(inputs: list[JSON], params: ParamSchema | None) -> JSON:
     columns = [t["name"] for t in inputs]
     column = {"enum": columns} if columns else {"type": "string"}
     record = {"type": "object", "properties": {c: {} for c in columns}} if columns else {"type": "object"}
@@ -181,7 +185,7 @@ def _scoring_request(inputs: list[dict], params: ParamSchema | None) -> dict:
                        "properties": {form: schema, "params": params_schema}} for form, schema in forms.items()]}
 
 
-def _seldon_request(inputs: list[dict]) -> dict:
+def _seldon_request(inputs: list[JSON]) -> JSON:
     names = [t["name"] for t in inputs]
     data = {"type": "object", "properties": {
         "names": {"type": "array", "items": {"enum": names} if names else {"type": "string"}},
@@ -191,6 +195,6 @@ def _seldon_request(inputs: list[dict]) -> dict:
                                              "binData": {"type": "string"}, "meta": {"type": "object"}}}
 
 
-def _seldon_response() -> dict:
+def _seldon_response() -> JSON:
     return {"type": "object", "properties": {"data": {"type": "object"}, "jsonData": {}, "strData": {"type": "string"},
                                              "meta": {"type": "object"}, "status": {"type": "object"}}}

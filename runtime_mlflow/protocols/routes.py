@@ -58,7 +58,7 @@ def install(app: Any, data_plane: DataPlane, registry: MultiModelRegistry, array
     metrics.count_infer(data_plane)
     routes = Routes(registry, is_ours)
     theirs = {getattr(r, "path", None): r for r in app.router.routes}
-    first = []
+    first: list[BaseRoute] = []
     for kind in KINDS:
         for prefix in PREFIXES:
             for path in kind.paths:

@@ -86,8 +86,8 @@ def model_input(served: Served, message: Message) -> Any:
     return _array(rows)
 
 
-def _frame(rows: list, names: list[str], schema: Schema | None) -> pd.DataFrame:
-    expected = schema.input_names() if schema is not None and schema.has_input_names() else None
+def _frame(rows: list[Any], names: list[str], schema: Schema | None) -> pd.DataFrame:
+    expected = [str(n) for n in schema.input_names()] if schema is not None and schema.has_input_names() else None
     if rows and not isinstance(rows[0], list):
         width = len(names or expected or [])
         rows = [rows] if width > 1 and len(rows) == width else [[v] for v in rows]
@@ -138,12 +138,12 @@ def _check_names(names: list[str], width: int) -> None:
         raise BadData(f"data.names lists {len(names)} columns ({', '.join(names)}) but each row has {width} values")
 
 
-def _matrix(rows: list) -> np.ndarray:
+def _matrix(rows: list[Any]) -> np.ndarray:
     array = _array(rows)
     return array.reshape(-1, 1) if array.ndim == 1 else array
 
 
-def _array(rows: list) -> np.ndarray:
+def _array(rows: list[Any]) -> np.ndarray:
     try:
         return np.asarray(rows)
     except ValueError as exc:  # ragged
@@ -160,7 +160,7 @@ def _schema_metadata(schema: Schema | None) -> list[dict[str, Any]]:
     return [
         {"messagetype": "tensor", "schema": {
             "names": [spec.name] if spec.name else [], "shape": list(spec.shape), "type": str(spec.type)}}
-        for spec in schema.inputs
+        for spec in schema.inputs if isinstance(spec, TensorSpec)  # all are: a tensor signature
     ]
 
 

@@ -132,7 +132,7 @@ def _data(data: Any, meta: dict[str, Any]) -> Message:
     raise BadData(f"data carries neither ndarray nor tensor; got keys {sorted(data)}")
 
 
-def _tensor(tensor: Any) -> list:
+def _tensor(tensor: Any) -> list[Any]:
     if not isinstance(tensor, dict) or "shape" not in tensor or "values" not in tensor:
         raise BadData("data.tensor must be an object with shape and values")
     shape, values = tensor["shape"], tensor["values"]
@@ -144,7 +144,8 @@ def _tensor(tensor: Any) -> list:
         raise BadData(f"data.tensor.shape {shape} needs {math.prod(shape)} values; got {len(values)}")
     if any(isinstance(v, (list, dict)) for v in values):
         raise BadData("data.tensor.values must be a flat list of numbers")
-    return np.asarray(values).reshape(shape).tolist()
+    nested: list[Any] = np.asarray(values).reshape(shape).tolist()
+    return nested
 
 
 def _values(value: Any) -> tuple[np.ndarray, list[str] | None]:

@@ -49,8 +49,10 @@ class Served:
 
     @property
     def input_schema(self) -> Schema | None:
-        return self.model.metadata.get_input_schema()
+        schema: Schema | None = self.model.metadata.get_input_schema()
+        return schema
 
     @property
     def output_schema(self) -> Schema | None:
-        return self.model.metadata.get_output_schema()
+        schema: Schema | None = self.model.metadata.get_output_schema()
+        return schema

@@ -55,7 +55,7 @@ async def _once(payload: InferenceRequest) -> AsyncIterator[InferenceRequest]:
     yield payload
 
 
-async def _read(stream: AsyncIterator[InferenceResponse], handoff: asyncio.Queue) -> None:
+async def _read(stream: AsyncIterator[InferenceResponse], handoff: asyncio.Queue[Any]) -> None:
     try:
         async for response in stream:
             await handoff.put(("item", response))
@@ -64,7 +64,7 @@ async def _read(stream: AsyncIterator[InferenceResponse], handoff: asyncio.Queue
         await handoff.put(("error", exc))
 
 
-async def _events(kind: str, value: Any, handoff: asyncio.Queue, reader: asyncio.Task) -> AsyncIterator[bytes]:
+async def _events(kind: str, value: Any, handoff: asyncio.Queue[Any], reader: asyncio.Task[None]) -> AsyncIterator[bytes]:
     try:
         while kind == "item":
             yield ServerSentEvent(value).encode()

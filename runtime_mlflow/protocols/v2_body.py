@@ -25,7 +25,7 @@ Both parsers read numbers with correct rounding, so a decimal gives the same dou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import orjson
@@ -37,7 +37,8 @@ from pydantic import ValidationError
 # (measured on the wine request, parse and decode: the crossover is near 14 KB, 250 rows).
 SIMDJSON_FROM_BYTES = 16 * 1024
 
-_BUFFERS = {"FP64": ("d", np.float64), "FP32": ("d", np.float64), "INT64": ("i", np.int64)}
+_BUFFERS: dict[str, tuple[Literal["d", "i"], type[np.generic]]] = {
+    "FP64": ("d", np.float64), "FP32": ("d", np.float64), "INT64": ("i", np.int64)}
 
 
 class NotARequest(Exception):

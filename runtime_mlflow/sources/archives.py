@@ -45,7 +45,7 @@ def version(url: str) -> str | None:
     return _identity(response.headers)
 
 
-def _identity(headers: requests.structures.CaseInsensitiveDict) -> str | None:
+def _identity(headers: requests.structures.CaseInsensitiveDict[str]) -> str | None:
     etag = headers.get("ETag")
     if etag:
         return f"etag:{etag}"
