@@ -83,11 +83,16 @@ class Server:
         return self.client.post(f"/v2/models/{name}/infer", json=body)
 
     def probes_until_ready(self, model: str, reason: str, timeout: float = 180) -> list[tuple[int, int, bool]]:
-        """(live status, server ready status, ``reason`` in the log yet) polled until ``model`` is ready."""
+        """(live status, server ready status, ``reason`` in the log yet) polled from when MLServer has
+        registered ``model`` (before that, with no model, MLServer's server says it is ready) until
+        ``model`` is ready."""
         seen = []
         deadline = time.monotonic() + timeout
-        while self.client.get(f"/v2/models/{model}/ready").status_code != 200:
+        while (status := self.client.get(f"/v2/models/{model}/ready").status_code) != 200:
             assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            if status == 404:  # not registered yet
+                time.sleep(0.05)
+                continue
             seen.append((self.client.get("/v2/health/live").status_code,
                          self.client.get("/v2/health/ready").status_code, reason in self.log.read_text()))
             time.sleep(0.2)
