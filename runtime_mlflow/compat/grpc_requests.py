@@ -17,10 +17,9 @@ import math
 import struct
 from typing import Any
 
-from mlserver.grpc import servicers
-
 from ..codecs.datatypes import DATATYPES, to_dtype
 from ..errors import InvalidInput
+from .converters import Wrapper
 
 WRITTEN_FOR = "mlserver 1.7.1"
 
@@ -89,9 +88,8 @@ def _check_bytes(name: str, shape: list[int], elements: int, contents: bytes) ->
                            f"raw_input_contents; {count} arrived")
 
 
-class _CheckedConverter:
-    def __init__(self, converter: Any) -> None:
-        self._converter = converter
+class _CheckedConverter(Wrapper):
+    NAME = "ModelInferRequestConverter"
 
     def to_types(self, request: Any) -> Any:
         check(request)
@@ -100,17 +98,7 @@ class _CheckedConverter:
         except (ValueError, TypeError, KeyError, IndexError, OverflowError, struct.error) as exc:
             raise InvalidInput(f"the request could not be read: {type(exc).__name__}: {exc}") from None
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._converter, name)
 
-
-def install() -> None:
-    """Check MLServer's gRPC requests before its converter reads them (once)."""
-    if not isinstance(servicers.ModelInferRequestConverter, _CheckedConverter):
-        # a duck-typed wrapper in place of MLServer's converter class (the servicer calls its static methods)
-        servicers.ModelInferRequestConverter = _CheckedConverter(servicers.ModelInferRequestConverter)  # type: ignore[misc,assignment]
-
-
-def engaged() -> bool:
-    """Whether :func:`install` is in effect."""
-    return isinstance(servicers.ModelInferRequestConverter, _CheckedConverter)
+install = _CheckedConverter.install
+"""Check MLServer's gRPC requests before its converter reads them (once)."""
+engaged = _CheckedConverter.engaged

@@ -21,6 +21,8 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from mlserver.grpc import servicers
 
+from .converters import Wrapper
+
 WRITTEN_FOR = "mlserver 1.7.1"
 
 _NAME = "runtime_mlflow.ModelStreamInferResponse"
@@ -54,9 +56,11 @@ def _stream_code() -> Any:
     return method.__code__
 
 
-class _StreamAwareConverter:
+class _StreamAwareConverter(Wrapper):
+    NAME = "ModelInferResponseConverter"
+
     def __init__(self, converter: Any) -> None:
-        self._converter = converter
+        super().__init__(converter)
         self._message = _message_class()
         self._stream_code = _stream_code()
 
@@ -66,17 +70,7 @@ class _StreamAwareConverter:
             return self._message(infer_response=response.SerializeToString())
         return response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._converter, name)
 
-
-def install() -> None:
-    """Wrap MLServer's stream responses (once)."""
-    if not isinstance(servicers.ModelInferResponseConverter, _StreamAwareConverter):
-        # a duck-typed wrapper in place of MLServer's converter class (the servicer calls its static methods)
-        servicers.ModelInferResponseConverter = _StreamAwareConverter(servicers.ModelInferResponseConverter)  # type: ignore[misc,assignment]
-
-
-def engaged() -> bool:
-    """Whether :func:`install` is in effect."""
-    return isinstance(servicers.ModelInferResponseConverter, _StreamAwareConverter)
+install = _StreamAwareConverter.install
+"""Wrap MLServer's stream responses (once)."""
+engaged = _StreamAwareConverter.engaged

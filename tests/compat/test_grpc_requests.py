@@ -46,6 +46,10 @@ def test_mlservers_servicer_reads_requests_through_the_name_install_replaces():
     (request(("s", "BYTES", [1]), raw=[b"\x01\x00"]), ["'s'", "4-byte length"]),
 ])
 def test_what_cannot_be_read_is_named(message, named):
+    _refused_naming(message, named)
+
+
+def _refused_naming(message, named):
     with pytest.raises(InvalidInput) as caught:
         grpc_requests.check(message)
     for text in named:
@@ -85,10 +89,7 @@ def test_mlservers_converter_still_reads_any_contents_field_as_the_declared_data
     (typed("x", "FP16", [1], "fp32_contents", [1.0]), ["'x'", "FP16", "raw_input_contents"]),
 ])
 def test_typed_contents_in_another_datatypes_field_are_refused(message, named):
-    with pytest.raises(InvalidInput) as raised:
-        grpc_requests.check(message)
-    for text in named:
-        assert text in str(raised.value)
+    _refused_naming(message, named)
 
 
 def test_typed_contents_in_their_own_field_pass():
