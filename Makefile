@@ -1,5 +1,6 @@
 # `make serve`: virtualenv + install + example models + `mlserver start .` (with the examples' S3 and tracking servers)
 # `make test`:  virtualenv + install with test extras + the whole suite
+# `make test-lowest`: the second CI job: the lowest versions setup.py allows, and the unit tests
 # `make bench`: side by side with mlserver-mlflow 1.7.1 and `mlflow models serve` (see benchmarks/)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,8 +11,9 @@ CUSTOM := examples/custom-code/model
 XTYPE  := examples/xtype/model
 PACKED := examples/conda-pack/model
 KSERVE_VENV := .venv-kserve
+LOWEST_VENV := .venv-lowest
 
-.PHONY: serve test install model bench clean
+.PHONY: serve test test-lowest install model bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +72,24 @@ test: install $(KSERVE_VENV)/.installed
 	$(BIN)/ruff check .
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
+# The second CI job: the package and every extra at the lowest versions setup.py allows (uv's
+# lowest-direct resolution: our requirements at their lower bounds, theirs at the newest that
+# fit), installed as a user installs it (not editable), then the unit tests, run against that
+# install. A lower bound that does not work fails here. The test tools are the newest.
+$(LOWEST_VENV)/.installed: setup.py | $(VENV)/.installed
+	rm -rf $(LOWEST_VENV)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --resolution lowest-direct '.[all]'
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python pytest hypothesis httpx openapi-spec-validator setuptools wheel
+	touch $@
+
+# the unit tests: not the end-to-end ones, nor the gates that need the test extras' tools
+# (the image install, the manifests' validators, mypy), which `make test` runs
+UNIT := tests --ignore=tests/e2e --ignore=tests/test_deploy.py --ignore=tests/test_manifests.py --ignore=tests/test_typing.py
+
+test-lowest: $(LOWEST_VENV)/.installed
+	RUNTIME_MLFLOW_TEST_INSTALLED=1 PATH="$(abspath $(LOWEST_VENV))/bin:$$PATH" $(LOWEST_VENV)/bin/pytest -p no:cacheprovider $(UNIT)
+
 # wrk is the REST load generator (a Debian package); the reference server gets a
 # virtualenv of its own under .bench/, made by the benchmark on first use.
 bench: install model
@@ -77,4 +97,4 @@ bench: install model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/serving.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(KSERVE_VENV) $(MODEL) $(IRIS) $(CUSTOM) $(XTYPE) $(PACKED) build *.egg-info
+	rm -rf $(VENV) $(KSERVE_VENV) $(LOWEST_VENV) $(MODEL) $(IRIS) $(CUSTOM) $(XTYPE) $(PACKED) build *.egg-info

@@ -78,6 +78,10 @@ class UnsafeArchive(ModelEnvironmentError):
     """A member of an environment archive would write outside its destination or is not a plain file."""
 
 
+class MissingExtra(ModelLoadError):
+    """A feature needs an optional part of the install (an extra) that is not installed."""
+
+
 class SourceRefused(ModelLoadError):
     """The source does not exist or refuses access: retrying will not help."""
 

@@ -18,8 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import conda_pack
-
+from . import extras
 from .environments import Choice, prepare
 from .environments.build import interpreter_for, make, read_spec
 from .environments.process import ModelProcess
@@ -30,6 +29,9 @@ logger = logging.getLogger("mlserver.runtime_mlflow")
 def pack(model_dir: Path, output: Path | None = None, python: str | None = None,
          allow_local_python: bool = False, verify: bool = True, compress_level: int = 4) -> Path:
     """Write the model's environment archive (default ``MODEL_DIR/environment.tar.gz``) and return its path."""
+    extras.need("build", "runtime-mlflow pack")
+    import conda_pack
+
     model_dir = model_dir.resolve()
     spec = read_spec(model_dir)
     minor = python or spec.minor

@@ -126,6 +126,10 @@ def test_kserve_style_variables_alone_serve_a_read_only_model_as_nobody(image):
         output = server.client.post("/v2/models/iris/infer", json=IRIS).json()["outputs"][0]
         assert output["name"] == "predict_proba" and output["shape"] == [1, 3]
         assert server.client.get("/v2/health/live").status_code == 200
+        # MLflow's scoring protocol, from MLflow's skinny package (the plain install has no other)
+        scored = server.client.post("/invocations", json={"dataframe_split": {
+            "columns": [i["name"] for i in IRIS["inputs"]], "data": [[i["data"][0] for i in IRIS["inputs"]]]}})
+        assert scored.status_code == 200 and len(scored.json()["predictions"][0]) == 3, scored.text
     finally:
         server.stop()
     assert checksum(model) == before
@@ -143,6 +147,26 @@ def test_a_folder_of_model_settings_is_served_as_mlserver_build_lays_it_out(imag
     finally:
         server.stop()
     assert checksum(models) == before
+
+
+LEAN_ABSENT = ("mlflow", "pyarrow", "matplotlib", "flask", "sqlalchemy", "gunicorn", "boto3", "google-cloud-storage",
+               "uv", "conda-pack")
+"""What a plain install (the image's default) no longer brings: full MLflow and its server's
+libraries, and every feature extra's."""
+
+
+def test_the_image_installs_what_serving_a_local_model_needs_and_no_more(image):
+    """``pip install .`` (install.sh with no EXTRAS): MLflow's skinny package, scikit-learn, no
+    extra; a feature whose extra is missing says which extra to install."""
+    python = str(image / "venv" / "bin" / "python")
+    listed = subprocess.run([python, "-c", "import importlib.metadata as m; print('\\n'.join(sorted("
+                             "d.metadata['Name'].lower().replace('_', '-') for d in m.distributions())))"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert {"mlflow-skinny", "mlserver", "scikit-learn", "runtime-mlflow"} <= set(listed)
+    assert set(LEAN_ABSENT).isdisjoint(listed), set(LEAN_ABSENT) & set(listed)
+    done = subprocess.run([python, "-c", "from runtime_mlflow.sources.buckets import store_for; store_for('s3')"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0 and "pip install 'runtime-mlflow[s3]'" in done.stderr, done.stderr[-2000:]
 
 
 def test_the_dockerfile_runs_the_tested_script_and_entrypoint():

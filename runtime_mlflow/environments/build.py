@@ -24,7 +24,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import ModelEnvironmentError
+from .. import extras
+from ..errors import MissingExtra, ModelEnvironmentError
 from ..infra import cache
 from ..infra.cache import logger
 from ..infra.commands import run
@@ -103,7 +104,7 @@ def uv_binary() -> str:
     except (ImportError, FileNotFoundError):
         found = shutil.which("uv")
         if found is None:
-            raise ModelEnvironmentError("building environments needs uv: pip install uv") from None
+            raise MissingExtra(extras.message("build", "building an environment")) from None
         return found
 
 

@@ -8,7 +8,8 @@ Parsing, casting to the signature, the 415s and the error bodies
 ``mlflow.pyfunc.scoring_server.invocations``, so they are MLflow's. Three differences, all
 deliberate: a request without a Content-Type answers 415 (MLflow's server fails with 500),
 a body nested too deeply for MLflow's JSON reader answers 400 (MLflow's: 500), and error
-bodies carry no ``stack_trace`` (it is logged instead).
+bodies carry no ``stack_trace`` (it is logged instead). A Parquet body where pyarrow is not
+installed answers 415 naming the ``parquet`` extra (MLflow's: 400, "no usable engine").
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mlflow.pyfunc import scoring_server
 from mlflow.pyfunc.scoring_server import InvocationsResponse
 from mlserver.logging import logger
 
+from .. import extras
 from ..errors import ModelUnavailable, RemoteError, raised_during
 from .reply import Reply
 from .reply import scoring_error as error
@@ -34,6 +36,9 @@ def version(served: Served, request: ProtocolRequest) -> Reply:
 
 
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
+    if _media_type(request.content_type) == scoring_server.CONTENT_TYPE_PARQUET and not extras.available("parquet"):
+        # a 415 as MLflow's own (plain text): this server cannot read the body's type
+        return Reply(415, extras.message("parquet", "a Parquet body").encode(), "text/plain")
     try:
         result: InvocationsResponse = scoring_server.invocations(
             request.body, request.content_type or "", _Scored(served), served.input_schema
@@ -50,6 +55,10 @@ def invocations(served: Served, request: ProtocolRequest) -> Reply:
             logger.warning("Model %r: /invocations answered %s:\n%s", served.name, exc.error_code, trace)
         return Reply.json(exc.get_http_status_code(), body)
     return Reply(result.status, result.response.encode(), result.mimetype)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 class _Scored:

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from ..errors import ModelLoadError, SourceRefused
+from .. import extras
+from ..errors import MissingExtra, ModelLoadError, SourceRefused
 from ..infra import cache
 from . import archives, buckets, registry
 from .redact import redact_uri, text
@@ -53,8 +54,13 @@ def fetch(name: str, uri: str, root: Path) -> Fetched:
     shown = redact_uri(uri)
     try:
         return _fetch(name, uri, shown, root)
-    except ModelLoadError as exc:
-        raise ModelLoadError(text(f"model {name!r}: cannot load {shown}: {exc}")) from None
+    except ModelLoadError as exc:  # its kind kept (a MissingExtra stays one)
+        raise type(exc)(text(f"model {name!r}: cannot load {shown}: {exc}")) from None
+    except ImportError as exc:  # MLflow's artifact store for the run or version needs an extra
+        extra = extras.extra_of(exc.name)
+        if extra is None:
+            raise ModelLoadError(text(f"model {name!r}: cannot load {shown}: {type(exc).__name__}: {exc}")) from None
+        raise MissingExtra(f"model {name!r}: cannot load {shown}: {extras.message(extra, 'its artifact store')}") from None
     except Exception as exc:
         raise ModelLoadError(text(f"model {name!r}: cannot load {shown}: {type(exc).__name__}: {exc}")) from None
 
@@ -113,9 +119,7 @@ def _retry(action: Callable[[], T], permanent: Callable[[BaseException], str | N
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return action()
-        except SourceRefused:
-            raise
-        except ModelLoadError:
+        except (ModelLoadError, ImportError):  # a refusal, or a library not installed: no retry
             raise
         except Exception as exc:
             why = permanent(exc)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import extras
 from ..errors import ModelLoadError
 from ..infra.paths import inside
 
@@ -130,11 +131,8 @@ class GCS:
 
 
 def store_for(scheme: str) -> Any:
-    try:
-        return {"s3": S3, "gs": GCS}[scheme]()
-    except ImportError as exc:
-        package = {"s3": "boto3", "gs": "google-cloud-storage"}[scheme]
-        raise ModelLoadError(f"{scheme}:// URIs need {package}: pip install {package}") from exc
+    extras.need({"s3": "s3", "gs": "gcs"}[scheme], f"{scheme}:// model URIs")
+    return {"s3": S3, "gs": GCS}[scheme]()
 
 
 def fetch_listing(store: Any, listing: Listing, folder: Path) -> None:

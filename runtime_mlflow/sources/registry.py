@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from .. import extras
 from ..errors import SourceRefused
 from ..infra.cache import key_of
 
@@ -36,6 +38,8 @@ class Resolved:
     download_uri: str
     key: str
     described: dict[str, Any] = field(default_factory=dict)
+    store: str = ""
+    """Where the artifacts are kept (``s3://...``, ``mlflow-artifacts:/...``), if known."""
 
 
 def resolve(uri: str) -> Resolved:
@@ -48,6 +52,10 @@ def resolve(uri: str) -> Resolved:
 
 
 def download(resolved: Resolved, folder: Path) -> None:
+    # MLflow reports a runs:/ download that failed for want of the store's SDK as a wrong path
+    extra = {"s3": "s3", "gs": "gcs"}.get(urlsplit(resolved.store).scheme)
+    if extra is not None:
+        extras.need(extra, f"its artifact store ({urlsplit(resolved.store).scheme}://)")
     mlflow.artifacts.download_artifacts(artifact_uri=resolved.download_uri, dst_path=str(folder))
 
 
@@ -69,7 +77,8 @@ def _model_version(uri: str) -> Resolved:
                 raise SourceRefused(exc.message) from exc
             raise
         return Resolved(uri, key_of("logged", mlflow.get_tracking_uri(), model.model_id),
-                        {"model_id": model.model_id, "run_id": model.source_run_id or ""})
+                        {"model_id": model.model_id, "run_id": model.source_run_id or ""},
+                        model.artifact_location or "")
     match = _MODELS.match(uri)
     if match is None:
         raise SourceRefused(
@@ -87,6 +96,7 @@ def _model_version(uri: str) -> Resolved:
             found = max(versions, key=lambda v: int(v.version))
         else:
             found = client.get_model_version(name, version)
+        store = client.get_model_version_download_uri(name, found.version)
     except MlflowException as exc:
         if permanent(exc):
             raise SourceRefused(exc.message) from exc
@@ -97,7 +107,7 @@ def _model_version(uri: str) -> Resolved:
         described["alias"] = alias
     suffix = f"/{rest}" if rest else ""
     key = key_of("models", registry, name, str(found.version), rest)
-    return Resolved(f"models:/{name}/{found.version}{suffix}", key, described)
+    return Resolved(f"models:/{name}/{found.version}{suffix}", key, described, store or "")
 
 
 def _run(uri: str) -> Resolved:
@@ -105,13 +115,13 @@ def _run(uri: str) -> Resolved:
     if match is None:
         raise SourceRefused(f"{uri!r} is not runs:/<run_id>/<path>")
     try:
-        MlflowClient().get_run(match["run_id"])
+        run = MlflowClient().get_run(match["run_id"])
     except MlflowException as exc:
         if permanent(exc):
             raise SourceRefused(exc.message) from exc
         raise
     return Resolved(uri, key_of("runs", mlflow.get_tracking_uri(), match["run_id"], match["path"]),
-                    {"run_id": match["run_id"]})
+                    {"run_id": match["run_id"]}, run.info.artifact_uri or "")
 
 
 def _artifacts(uri: str) -> Resolved:

@@ -1,0 +1,108 @@
+"""``extras``: a feature whose extra is not installed fails naming the extra to install.
+
+"Not installed" is made here by ``sys.modules[name] = None``, which makes Python's import
+(and ``importlib.util.find_spec``) treat the module as absent; ``make test-lowest`` checks a
+real plain install (tests/install/)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from runtime_mlflow import cli, extras
+from runtime_mlflow.environments import build
+from runtime_mlflow.errors import MissingExtra
+from runtime_mlflow.protocols import scoring
+from runtime_mlflow.protocols.served import ProtocolRequest, Served
+from runtime_mlflow.sources import buckets
+
+
+def _absent(monkeypatch, *modules: str) -> None:
+    for module in modules:
+        monkeypatch.setitem(sys.modules, module, None)
+
+
+def test_everything_is_installed_in_the_test_environment():
+    assert all(extras.available(extra) for extra in extras.MODULES)
+
+
+@pytest.mark.parametrize(("scheme", "extra", "module"), [("s3", "s3", "boto3"), ("gs", "gcs", "google.cloud.storage")])
+def test_an_object_store_uri_without_its_extra(monkeypatch, scheme, extra, module):
+    _absent(monkeypatch, module)
+    with pytest.raises(MissingExtra) as caught:
+        buckets.store_for(scheme)
+    assert f"pip install 'runtime-mlflow[{extra}]'" in str(caught.value)
+    assert f"{scheme}:// model URIs" in str(caught.value) and module in str(caught.value)
+
+
+def test_building_without_uv(monkeypatch):
+    _absent(monkeypatch, "uv")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(MissingExtra, match=r"runtime-mlflow\[build\]"):
+        build.uv_binary()
+
+
+def test_pack_without_conda_pack(monkeypatch, tmp_path, capsys):
+    _absent(monkeypatch, "conda_pack")
+    assert cli.main(["pack", str(tmp_path)]) == 1
+    assert "pip install 'runtime-mlflow[build]'" in capsys.readouterr().err
+
+
+class _Model:
+    class metadata:  # noqa: N801 - the attribute MLflow's scoring code reads
+        @staticmethod
+        def get_input_schema():
+            return None
+
+        @staticmethod
+        def get_params_schema():
+            return None
+
+    def predict(self, data, params=None):  # pragma: no cover - not reached
+        raise AssertionError("a body that cannot be read reached the model")
+
+
+def test_a_parquet_body_without_pyarrow_is_a_415_naming_the_extra(monkeypatch):
+    _absent(monkeypatch, "pyarrow")
+    served = Served(name="m", version=None, model=_Model(), predict=_Model().predict, xtype=None, mlflow_version="3")
+    reply = scoring.invocations(served, ProtocolRequest(b"PAR1", "application/vnd.apache.parquet"))
+    assert reply.status == 415 and reply.media_type == "text/plain"
+    assert b"pip install 'runtime-mlflow[parquet]'" in reply.body and b"pyarrow" in reply.body
+
+
+@pytest.mark.parametrize(("module", "extra"), [
+    ("boto3", "s3"), ("botocore.exceptions", "s3"), ("google", "gcs"), ("google.cloud", "gcs"),
+    ("google.cloud.storage", "gcs"), ("pyarrow", "parquet"), ("uv", "build"), ("conda_pack", "build"),
+    ("google.protobuf", None), ("xgboost", None), (None, None),
+])
+def test_the_extra_of_a_missing_module(module, extra):
+    assert extras.extra_of(module) == extra
+
+
+def test_a_run_whose_artifacts_are_on_s3_without_the_extra(monkeypatch, tmp_path):
+    """A real local tracking store whose experiment keeps its artifacts on S3: MLflow imports
+    boto3 to download them."""
+    import mlflow
+
+    from runtime_mlflow.sources import fetch
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3.17's file store is opt-in
+    client = mlflow.MlflowClient()
+    experiment = client.create_experiment("remote", artifact_location="s3://bucket/artifacts")
+    run = client.create_run(experiment)
+    _absent(monkeypatch, "boto3")
+    with pytest.raises(MissingExtra) as caught:
+        fetch("m", f"runs:/{run.info.run_id}/model", tmp_path / "cache")
+    assert "pip install 'runtime-mlflow[s3]'" in str(caught.value) and "its artifact store" in str(caught.value)
+
+
+def test_a_database_tracking_store_without_the_extra(monkeypatch, tmp_path):
+    from runtime_mlflow.sources import fetch
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    _absent(monkeypatch, "sqlalchemy")
+    with pytest.raises(MissingExtra) as caught:
+        fetch("m", "models:/wine/1", tmp_path / "cache")
+    assert "pip install 'runtime-mlflow[tracking-db]'" in str(caught.value)
