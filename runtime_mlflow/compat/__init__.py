@@ -16,6 +16,8 @@ first model of this runtime, in its main process and in each worker):
 * ``pool_unload``: unloading a pool's last model closes that pool, not the default one;
 * ``not_ready``: a model that is not ready answers 503 with the reason, not 400.
 
+(``converters`` holds the wrapper both gRPC converter patches are made of.)
+
 Private reads and calls, used where needed:
 
 * ``placement``: a worker of its own per model, or MLServer's main process (the deprecated
