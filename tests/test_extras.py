@@ -18,6 +18,22 @@ from runtime_mlflow.protocols.served import ProtocolRequest, Served
 from runtime_mlflow.sources import buckets
 
 
+@pytest.fixture
+def tracking_uri(monkeypatch):
+    """Use a tracking URI here: set for this process (which may hold another from an earlier
+    test) and in the environment; unset afterwards."""
+    import mlflow
+
+    def use(uri: str) -> None:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(uri)
+
+    yield use
+    mlflow.set_tracking_uri(None)
+    mlflow.set_registry_uri(None)
+
+
 def _absent(monkeypatch, *modules: str) -> None:
     for module in modules:
         monkeypatch.setitem(sys.modules, module, None)
@@ -80,15 +96,15 @@ def test_the_extra_of_a_missing_module(module, extra):
     assert extras.extra_of(module) == extra
 
 
-def test_a_run_whose_artifacts_are_on_s3_without_the_extra(monkeypatch, tmp_path):
+def test_a_run_whose_artifacts_are_on_s3_without_the_extra(monkeypatch, tmp_path, tracking_uri):
     """A real local tracking store whose experiment keeps its artifacts on S3: MLflow imports
     boto3 to download them."""
     import mlflow
 
     from runtime_mlflow.sources import fetch
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", (tmp_path / "mlruns").as_uri())
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3.17's file store is opt-in
+    tracking_uri((tmp_path / "mlruns").as_uri())
     client = mlflow.MlflowClient()
     experiment = client.create_experiment("remote", artifact_location="s3://bucket/artifacts")
     run = client.create_run(experiment)
@@ -98,10 +114,10 @@ def test_a_run_whose_artifacts_are_on_s3_without_the_extra(monkeypatch, tmp_path
     assert "pip install 'runtime-mlflow[s3]'" in str(caught.value) and "its artifact store" in str(caught.value)
 
 
-def test_a_database_tracking_store_without_the_extra(monkeypatch, tmp_path):
+def test_a_database_tracking_store_without_the_extra(monkeypatch, tmp_path, tracking_uri):
     from runtime_mlflow.sources import fetch
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     _absent(monkeypatch, "sqlalchemy")
     with pytest.raises(MissingExtra) as caught:
         fetch("m", "models:/wine/1", tmp_path / "cache")

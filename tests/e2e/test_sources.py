@@ -107,7 +107,6 @@ def register_two_versions(tracking: str, rows: pd.DataFrame) -> dict:
     """Versions 1 and 2 of registered model "wine" (different fits); alias "champion" on version 1."""
     data = pd.read_csv(WINE_CSV)
     features, target = data.drop(columns=["quality"]), data["quality"]
-    previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(tracking)
     try:
         out = {}
@@ -124,7 +123,7 @@ def register_two_versions(tracking: str, rows: pd.DataFrame) -> dict:
         MlflowClient().set_registered_model_alias("wine", "champion", "1")
         return out
     finally:
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(None)  # back to what the environment says (not pinned to its default)
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +196,6 @@ def test_tracking_server_sources(source_server, stores, rows, name, uri, expecte
 def test_a_moved_alias_is_picked_up_at_reload(source_server, stores, rows):
     assert serve(source_server, "moving", "models:/wine@champion").status_code == 200
     assert answer(source_server, "moving", rows) == pytest.approx(stores["v1"], rel=1e-12)
-    previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(stores["tracking"])
     try:
         MlflowClient().set_registered_model_alias("wine", "champion", "2")
@@ -207,7 +205,7 @@ def test_a_moved_alias_is_picked_up_at_reload(source_server, stores, rows):
         assert parameters["registered_version"] == "2" and parameters["alias"] == "champion"
     finally:
         MlflowClient().set_registered_model_alias("wine", "champion", "1")
-        mlflow.set_tracking_uri(previous)
+        mlflow.set_tracking_uri(None)  # back to what the environment says (not pinned to its default)
 
 
 def test_a_remote_folder_with_an_environment_is_served_with_it(source_server, stores, packed_env, rows):
