@@ -83,18 +83,25 @@ class Server:
         return self.client.post(f"/v2/models/{name}/infer", json=body)
 
     def probes_until_ready(self, model: str, reason: str, timeout: float = 180) -> list[tuple[int, int, bool]]:
-        """(live status, server ready status, ``reason`` in the log yet) polled from when MLServer has
-        registered ``model`` (before that, with no model, MLServer's server says it is ready) until
-        ``model`` is ready."""
+        """(live status, server ready status, ``reason`` in the log yet) taken while ``model`` loads:
+        from when MLServer has registered it (before that, with no model, MLServer's server says
+        it is ready) until it is ready. A sample is kept only if the model is still not ready
+        after it was taken, so none is taken after the load ended."""
         seen = []
         deadline = time.monotonic() + timeout
-        while (status := self.client.get(f"/v2/models/{model}/ready").status_code) != 200:
+
+        def model_ready() -> int:
+            return self.client.get(f"/v2/models/{model}/ready").status_code
+
+        while (status := model_ready()) != 200:
             assert time.monotonic() < deadline, self.log.read_text()[-3000:]
             if status == 404:  # not registered yet
                 time.sleep(0.05)
                 continue
-            seen.append((self.client.get("/v2/health/live").status_code,
-                         self.client.get("/v2/health/ready").status_code, reason in self.log.read_text()))
+            sample = (self.client.get("/v2/health/live").status_code,
+                      self.client.get("/v2/health/ready").status_code, reason in self.log.read_text())
+            if model_ready() != 200:
+                seen.append(sample)
             time.sleep(0.2)
         return seen
 
