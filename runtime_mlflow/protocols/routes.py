@@ -81,35 +81,39 @@ class Routes:
     def endpoint(self, kind: Kind, theirs: BaseRoute | None = None) -> Callable[[Request], Awaitable[Response]]:
         """The endpoint for ``kind``; a model not of this runtime goes to ``theirs`` (MLServer's route)."""
         async def endpoint(request: Request) -> Response:
-            if theirs is not None and not await self._is_ours_or_missing(request):
-                return _Handed(theirs)
-            return await self.handle(kind, request)
+            known = None
+            if theirs is not None:
+                known = await self._named(request)
+                if known is not None and not self._is_ours(known):
+                    return _Handed(theirs)
+            return await self.handle(kind, request, known)
 
         endpoint.__name__ = kind.name.replace(".", "_")
         return endpoint
 
-    async def handle(self, kind: Kind, request: Request) -> Response:
+    async def handle(self, kind: Kind, request: Request, known: MLModel | None = None) -> Response:
+        """Answer ``kind``; ``known``: the model the path names, if already looked up."""
         started = time.perf_counter()
-        response = await self._handle(kind, request)
+        response = await self._handle(kind, request, known)
         name = request.path_params.get("model_name") or getattr(request.state, "model_name", None)
         if name is not None and kind.counted and kind.protocol.counted:
             metrics.request(name, request.path_params.get("model_version"), kind.protocol.counted,
                             response.status_code, time.perf_counter() - started)
         return response
 
-    async def _is_ours_or_missing(self, request: Request) -> bool:
+    async def _named(self, request: Request) -> MLModel | None:
+        """The model the path names, or None if there is none of that name (and version)."""
         try:
-            model = await self._registry.get_model(request.path_params["model_name"],
-                                                   request.path_params.get("model_version"))
+            return await self._registry.get_model(request.path_params["model_name"],
+                                                  request.path_params.get("model_version"))
         except ModelNotFound:
-            return True
-        return self._is_ours(model)
+            return None
 
-    async def _handle(self, kind: Kind, request: Request) -> Response:
+    async def _handle(self, kind: Kind, request: Request, known: MLModel | None) -> Response:
         error = kind.protocol.error
         if kind.root_without_model and "model_name" not in request.path_params:
             return _local(kind, request, None)
-        found = await self._find(request, error)
+        found = known if known is not None else await self._find(request, error)
         if isinstance(found, Reply):
             return _response(found)
         model = found
@@ -123,8 +127,9 @@ class Routes:
             body = await read_body(request)
         except TooLarge as exc:
             return _response(error(413, str(exc)))
+        root = docs.root_of(request) if kind.links else "/"
         call = _call(model, kind.name, ProtocolRequest(body, request.headers.get("content-type"),
-                                                       dict(request.query_params), docs.root_of(request)))
+                                                       dict(request.query_params), root))
         try:
             reply = await (asyncio.wait_for(call, scoring_timeout()) if kind.timed else call)
         except (asyncio.TimeoutError, TimeoutError):

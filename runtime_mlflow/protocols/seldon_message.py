@@ -26,7 +26,7 @@ import pandas as pd
 from ..errors import BadData, RuntimeMLflowError
 from .served import ProtocolRequest
 
-KINDS = ("data", "jsonData", "strData", "binData")
+DATA_KEYS = ("data", "jsonData", "strData", "binData")
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,12 @@ def read(request: ProtocolRequest) -> Message:
     """The SeldonMessage in ``request``; BadData says what is wrong with it."""
     document = _document(request)
     if not isinstance(document, dict):
-        raise BadData(f"expected a SeldonMessage (a JSON object with one of {', '.join(KINDS)}); "
+        raise BadData(f"expected a SeldonMessage (a JSON object with one of {', '.join(DATA_KEYS)}); "
                       f"got a JSON {type(document).__name__}")
-    kinds = [k for k in KINDS if k in document]
+    kinds = [k for k in DATA_KEYS if k in document]
     if len(kinds) != 1:
         got = ", ".join(kinds) if kinds else f"keys {sorted(document)}"
-        raise BadData(f"a SeldonMessage carries exactly one of {', '.join(KINDS)}; got {got}")
+        raise BadData(f"a SeldonMessage carries exactly one of {', '.join(DATA_KEYS)}; got {got}")
     meta = document.get("meta") or {}
     if not isinstance(meta, dict):
         raise BadData(f"meta must be an object; got {type(meta).__name__}")

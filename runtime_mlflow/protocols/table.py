@@ -55,6 +55,8 @@ class Kind:
     """At the root, answered even with no model (Seldon's liveness)."""
     shared_with_mlserver: tuple[str, ...] = ()
     """Paths MLServer also serves per model: ours go first and hand other runtimes' models on."""
+    links: bool = False
+    """The answer links back to the server (the API docs): the request carries the server's root."""
 
 
 KINDS: tuple[Kind, ...] = (
@@ -65,7 +67,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("seldon.ping", SELDON, ("/health/ping",), local="pong", needs_ready=False, root_without_model=True),
     Kind("seldon.status", SELDON, ("/health/status",), local="status"),
     Kind("seldon.metadata", SELDON, ("/api/v1.0/metadata",), answer="seldon.metadata"),
-    Kind("openapi", DOCS, ("/openapi.json",), answer="openapi.reply", shared_with_mlserver=("/docs/dataplane.json",)),
+    Kind("openapi", DOCS, ("/openapi.json",), answer="openapi.reply", shared_with_mlserver=("/docs/dataplane.json",),
+         links=True),
     Kind("docs", DOCS, (), local="page", needs_ready=False, shared_with_mlserver=("/docs",)),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
