@@ -36,7 +36,7 @@ def version(served: Served, request: ProtocolRequest) -> Reply:
 
 
 def invocations(served: Served, request: ProtocolRequest) -> Reply:
-    if _media_type(request.content_type) == scoring_server.CONTENT_TYPE_PARQUET and not extras.available("parquet"):
+    if request.media_type == scoring_server.CONTENT_TYPE_PARQUET and not extras.available("parquet"):
         # a 415 as MLflow's own (plain text): this server cannot read the body's type
         return Reply(415, extras.message("parquet", "a Parquet body").encode(), "text/plain")
     try:
@@ -55,10 +55,6 @@ def invocations(served: Served, request: ProtocolRequest) -> Reply:
             logger.warning("Model %r: /invocations answered %s:\n%s", served.name, exc.error_code, trace)
         return Reply.json(exc.get_http_status_code(), body)
     return Reply(result.status, result.response.encode(), result.mimetype)
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
 
 
 class _Scored:

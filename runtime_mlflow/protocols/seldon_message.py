@@ -95,9 +95,8 @@ def respond(message: Message, value: Any, output_names: list[str] | None = None)
 
 
 def _document(request: ProtocolRequest) -> Any:
-    mime = (request.content_type or "").split(";")[0].strip().lower()
     text: Any = None
-    if mime == "application/x-www-form-urlencoded":
+    if request.media_type == "application/x-www-form-urlencoded":
         text = parse_qs(request.body.decode("utf-8", "replace")).get("json", [None])[0]
     if text is None and request.body:
         text = request.body  # like Seldon (Flask's get_json(force=True)): JSON whatever the content type

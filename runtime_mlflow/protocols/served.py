@@ -20,6 +20,11 @@ class ProtocolRequest:
     root: str = "/"
     """The server's root relative to the requested URL (``../../..``), for the API docs' links."""
 
+    @property
+    def media_type(self) -> str:
+        """The Content-Type without its parameters, lower case (``""`` without one)."""
+        return (self.content_type or "").split(";")[0].strip().lower()
+
 
 @dataclass(frozen=True)
 class Served:
