@@ -27,6 +27,9 @@ MODULES = {
 }
 """The modules each extra brings, as imported."""
 
+SCHEMES = {"s3": "s3", "gs": "gcs"}
+"""The extra that reads each URI scheme (for models, and for MLflow's artifact stores)."""
+
 
 def _importable(module: str) -> bool:
     try:
@@ -50,6 +53,13 @@ def need(extra: str, feature: str) -> None:
     """Raise :class:`MissingExtra` naming ``extra`` if its modules are not installed."""
     if not available(extra):
         raise MissingExtra(message(extra, feature))
+
+
+def need_scheme(scheme: str, feature: str) -> None:
+    """:func:`need` the extra that reads ``scheme`` URIs, if one does."""
+    extra = SCHEMES.get(scheme)
+    if extra is not None:
+        need(extra, feature)
 
 
 def extra_of(module: str | None) -> str | None:

@@ -56,12 +56,11 @@ def fetch(name: str, uri: str, root: Path) -> Fetched:
         return _fetch(name, uri, shown, root)
     except ModelLoadError as exc:  # its kind kept (a MissingExtra stays one)
         raise type(exc)(text(f"model {name!r}: cannot load {shown}: {exc}")) from None
-    except ImportError as exc:  # MLflow's artifact store for the run or version needs an extra
-        extra = extras.extra_of(exc.name)
-        if extra is None:
-            raise ModelLoadError(text(f"model {name!r}: cannot load {shown}: {type(exc).__name__}: {exc}")) from None
-        raise MissingExtra(f"model {name!r}: cannot load {shown}: {extras.message(extra, 'its artifact store')}") from None
     except Exception as exc:
+        extra = extras.extra_of(exc.name) if isinstance(exc, ImportError) else None  # e.g. a store's SDK or database driver
+        if extra is not None:
+            needed = extras.message(extra, "its MLflow tracking or artifact store")
+            raise MissingExtra(f"model {name!r}: cannot load {shown}: {needed}") from None
         raise ModelLoadError(text(f"model {name!r}: cannot load {shown}: {type(exc).__name__}: {exc}")) from None
 
 

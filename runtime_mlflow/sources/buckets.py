@@ -131,7 +131,7 @@ class GCS:
 
 
 def store_for(scheme: str) -> Any:
-    extras.need({"s3": "s3", "gs": "gcs"}[scheme], f"{scheme}:// model URIs")
+    extras.need_scheme(scheme, f"{scheme}:// model URIs")
     return {"s3": S3, "gs": GCS}[scheme]()
 
 

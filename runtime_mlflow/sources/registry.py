@@ -53,9 +53,8 @@ def resolve(uri: str) -> Resolved:
 
 def download(resolved: Resolved, folder: Path) -> None:
     # MLflow reports a runs:/ download that failed for want of the store's SDK as a wrong path
-    extra = {"s3": "s3", "gs": "gcs"}.get(urlsplit(resolved.store).scheme)
-    if extra is not None:
-        extras.need(extra, f"its artifact store ({urlsplit(resolved.store).scheme}://)")
+    scheme = urlsplit(resolved.store).scheme
+    extras.need_scheme(scheme, f"its artifact store ({scheme}://)")
     mlflow.artifacts.download_artifacts(artifact_uri=resolved.download_uri, dst_path=str(folder))
 
 
