@@ -96,8 +96,8 @@ class Routes:
         started = time.perf_counter()
         response = await self._handle(kind, request, known)
         name = request.path_params.get("model_name") or getattr(request.state, "model_name", None)
-        if name is not None and kind.counted and kind.protocol.counted:
-            metrics.request(name, request.path_params.get("model_version"), kind.protocol.counted,
+        if name is not None and kind.counted is not None:
+            metrics.request(name, request.path_params.get("model_version"), kind.counted,
                             response.status_code, time.perf_counter() - started)
         return response
 

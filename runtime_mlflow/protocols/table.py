@@ -26,13 +26,11 @@ class Protocol:
     name: str
     error: Callable[[int, str], Reply]
     """The protocol's error shape: ``(status, message) -> Reply``."""
-    counted: str | None = None
-    """The ``protocol`` label of ``runtime_mlflow_requests_total`` for its predictions."""
 
 
 SCORING = Protocol("scoring", lambda status, message: scoring_error(
-    status, _SCORING_CODES.get(status, "INTERNAL_ERROR"), message), counted="invocations")
-SELDON = Protocol("seldon", seldon_error, counted="seldon")
+    status, _SCORING_CODES.get(status, "INTERNAL_ERROR"), message))
+SELDON = Protocol("seldon", seldon_error)
 DOCS = Protocol("docs", lambda status, message: Reply.json(status, {"error": message}))
 
 
@@ -47,8 +45,8 @@ class Kind:
     local: str | None = None
     """What the route answers itself: ``pong`` (text), ``ping`` (MLflow's), ``status`` (Seldon's), ``page``."""
     needs_ready: bool = True
-    counted: bool = False
-    """Counted in the request metrics (the predictions)."""
+    counted: str | None = None
+    """The ``protocol`` label it is counted under in ``runtime_mlflow_requests_total`` (the predictions)."""
     timed: bool = False
     """Bounded by MLflow's scoring timeout (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``)."""
     root_without_model: bool = False
@@ -60,10 +58,12 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("invocations", SCORING, ("/invocations",), "POST", answer="scoring.invocations", counted=True, timed=True),
+    Kind("invocations", SCORING, ("/invocations",), "POST", answer="scoring.invocations", counted="invocations",
+         timed=True),
     Kind("ping", SCORING, ("/ping", "/health"), local="ping"),
     Kind("version", SCORING, ("/version",), answer="scoring.version"),
-    Kind("seldon.predict", SELDON, ("/api/v1.0/predictions", "/predict"), "POST", answer="seldon.predict", counted=True),
+    Kind("seldon.predict", SELDON, ("/api/v1.0/predictions", "/predict"), "POST", answer="seldon.predict",
+         counted="seldon"),
     Kind("seldon.ping", SELDON, ("/health/ping",), local="pong", needs_ready=False, root_without_model=True),
     Kind("seldon.status", SELDON, ("/health/status",), local="status"),
     Kind("seldon.metadata", SELDON, ("/api/v1.0/metadata",), answer="seldon.metadata"),
