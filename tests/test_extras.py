@@ -1,8 +1,9 @@
-"""``extras``: a feature whose extra is not installed fails naming the extra to install.
+"""``extras``: a feature whose extra is not installed fails naming the extra to install
+(a Parquet body without pyarrow: tests/protocols/test_scoring_answers.py).
 
 "Not installed" is made here by ``sys.modules[name] = None``, which makes Python's import
-(and ``importlib.util.find_spec``) treat the module as absent; ``make test-lowest`` checks a
-real plain install (tests/install/)."""
+(and ``importlib.util.find_spec``) treat the module as absent; tests/test_deploy.py checks a
+real plain install (the image's)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import pytest
 from runtime_mlflow import cli, extras
 from runtime_mlflow.environments import build
 from runtime_mlflow.errors import MissingExtra
-from runtime_mlflow.protocols import scoring
-from runtime_mlflow.protocols.served import ProtocolRequest, Served
 from runtime_mlflow.sources import buckets
 
 
@@ -63,28 +62,6 @@ def test_pack_without_conda_pack(monkeypatch, tmp_path, capsys):
     _absent(monkeypatch, "conda_pack")
     assert cli.main(["pack", str(tmp_path)]) == 1
     assert "pip install 'runtime-mlflow[build]'" in capsys.readouterr().err
-
-
-class _Model:
-    class metadata:  # noqa: N801 - the attribute MLflow's scoring code reads
-        @staticmethod
-        def get_input_schema():
-            return None
-
-        @staticmethod
-        def get_params_schema():
-            return None
-
-    def predict(self, data, params=None):  # pragma: no cover - not reached
-        raise AssertionError("a body that cannot be read reached the model")
-
-
-def test_a_parquet_body_without_pyarrow_is_a_415_naming_the_extra(monkeypatch):
-    _absent(monkeypatch, "pyarrow")
-    served = Served(name="m", version=None, model=_Model(), predict=_Model().predict, xtype=None, mlflow_version="3")
-    reply = scoring.invocations(served, ProtocolRequest(b"PAR1", "application/vnd.apache.parquet"))
-    assert reply.status == 415 and reply.media_type == "text/plain"
-    assert b"pip install 'runtime-mlflow[parquet]'" in reply.body and b"pyarrow" in reply.body
 
 
 @pytest.mark.parametrize(("module", "extra"), [

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pytest
 
 from runtime_mlflow.errors import ModelUnavailable, PredictionError, raised_during
-from runtime_mlflow.protocols import scoring
+from runtime_mlflow.protocols import Reply, scoring
 from runtime_mlflow.protocols.served import ProtocolRequest, Served
 
 
@@ -35,10 +36,13 @@ class _Model:
         return np.asarray(data).sum(axis=1)
 
 
-def _answer(model: _Model) -> tuple[int, dict]:
+def _reply(model: _Model, request: ProtocolRequest) -> Reply:
     served = Served(name="m", version=None, model=model, predict=model.predict, xtype=None, mlflow_version="3")
-    reply = scoring.invocations(served, ProtocolRequest(body=b'{"inputs": [[1, 2], [3, 4]]}',
-                                                        content_type="application/json"))
+    return scoring.invocations(served, request)
+
+
+def _answer(model: _Model) -> tuple[int, dict]:
+    reply = _reply(model, ProtocolRequest(body=b'{"inputs": [[1, 2], [3, 4]]}', content_type="application/json"))
     return reply.status, json.loads(reply.body)
 
 
@@ -55,6 +59,14 @@ def test_a_model_that_is_down_is_a_503_although_mlflow_rewraps_it():
 def test_other_failures_keep_mlflows_answer():
     status, body = _answer(_Model(PredictionError("boom")))
     assert status >= 400 and body["error_code"] != "TEMPORARILY_UNAVAILABLE"
+
+
+def test_a_parquet_body_without_pyarrow_is_a_415_naming_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed (see tests/test_extras.py)
+    reply = _reply(_Model(AssertionError("a body that cannot be read reached the model")),
+                   ProtocolRequest(b"PAR1", "application/vnd.apache.parquet; charset=utf-8"))
+    assert reply.status == 415 and reply.media_type == "text/plain"
+    assert b"pip install 'runtime-mlflow[parquet]'" in reply.body and b"pyarrow" in reply.body
 
 
 @pytest.mark.parametrize("link", ["cause", "context"])
