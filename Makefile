@@ -2,6 +2,7 @@
 # `make test`:  virtualenv + install with test extras + the whole suite
 # `make test-lowest`: the second CI job: the lowest versions setup.py allows, and the unit tests
 # `make bench`: side by side with mlserver-mlflow 1.7.1 and `mlflow models serve` (see benchmarks/)
+# `make bench-fleet`: many models on one server, side by side with mlserver-mlflow 1.7.1
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -13,7 +14,7 @@ PACKED := examples/conda-pack/model
 KSERVE_VENV := .venv-kserve
 LOWEST_VENV := .venv-lowest
 
-.PHONY: serve test test-lowest install model bench clean
+.PHONY: serve test test-lowest install model bench bench-fleet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +96,12 @@ test-lowest: $(LOWEST_VENV)/.installed
 bench: install model
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/serving.py $(BENCH_ARGS)
+
+# 1, 10 and 100 copies of the wine model on one server, side by side with mlserver-mlflow 1.7.1
+# (about 15 minutes; see benchmarks/fleet.py)
+bench-fleet: install model
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python benchmarks/fleet.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(KSERVE_VENV) $(LOWEST_VENV) $(MODEL) $(IRIS) $(CUSTOM) $(XTYPE) $(PACKED) build *.egg-info

@@ -39,7 +39,7 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
-    # every package under runtime_mlflow/ (environments.payload runs inside a model's own
+    # every package under runtime_mlflow/ (hosting.payload runs inside a model's own
     # environment: Python 3.9+, no mlserver there), plus codecs/ as runtime_mlflow.codecs
     packages=[*find_packages(include=["runtime_mlflow", "runtime_mlflow.*"]), "runtime_mlflow.codecs"],
     package_dir={"runtime_mlflow.codecs": "codecs"},

@@ -6,41 +6,30 @@ columns in its order and passes each column through ``_enforce_mlflow_datatype``
 returns a column unchanged when its dtype is already the column type's numpy dtype. So a
 DataFrame that holds exactly the signature's columns, in order, each a 1-D array of exactly
 that dtype, comes out of enforcement with the same values, columns and dtypes. The plan
-builds such a frame from conformed columns (a single-dtype frame as one Fortran-ordered
-block, the layout enforcement itself produces) and wraps it in :class:`Proven`. Anything
-else (optional or non-numeric columns, a column of another dtype or shape) gets no proof and
-goes through MLflow's enforcement as before.
-
-The frame's column labels are the same names held as plain Python strings (an object
-Index), not pandas 3's default ``str`` dtype: scikit-learn reads the feature names of every
-frame it predicts on, and turning a ``str`` Index into a list was, under load, a sixth of
-the server's time at batch 1.
+checks conformed columns for that and wraps them in a
+:class:`~runtime_mlflow.hosting.payload.rmlf_proven.Proven` (a single-dtype signature's as one
+Fortran-ordered block, the layout enforcement itself produces), whose frame is made only where
+the model needs one (:mod:`runtime_mlflow.hosting.payload.rmlf_pyfunc`). Anything else
+(optional or non-numeric columns, a column of another dtype or shape) gets no proof and goes
+through MLflow's enforcement as before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
-import pandas as pd
 from mlflow.types.schema import ColSpec, DataType, Schema
 
 from .codecs import Column
+from .hosting.payload.rmlf_proven import Proven
 from .metadata import column_type
 
+__all__ = ["ColumnsPlan", "Proven"]
+
 _PROVABLE = frozenset({DataType.boolean, DataType.integer, DataType.long, DataType.float, DataType.double})
-
-
-@dataclass(frozen=True)
-class Proven:
-    """A model input that MLflow's schema enforcement would return unchanged."""
-
-    frame: pd.DataFrame
-    array: np.ndarray | None = None
-    """For a one-dtype frame, its one block: what ``np.asarray(frame)`` gives (the same memory
-    and layout); None when the columns have several dtypes."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +39,6 @@ class ColumnsPlan:
     names: tuple[str, ...] | None
     """The column names, or None for an unnamed signature (columns matched by position)."""
     dtypes: tuple[np.dtype, ...]
-    labels: pd.Index
-    """The frame's column labels: the names, or ``0..k-1`` for an unnamed signature."""
 
     @classmethod
     def compile(cls, schema: Schema | None) -> ColumnsPlan | None:
@@ -64,20 +51,24 @@ class ColumnsPlan:
                    for s in specs):
             return None
         named = schema.has_input_names()
-        names = tuple(s.name for s in specs) if named else None
+        names = tuple(str(s.name) for s in specs) if named else None
         if names is not None and len(set(names)) != len(names):
             return None
         dtypes = tuple(column_type(s)[1] for s in specs if isinstance(s, ColSpec))  # all are, as checked
-        labels = pd.Index(list(names), dtype=object) if names is not None else pd.RangeIndex(len(specs))
-        return cls(names, dtypes, labels)  # type: ignore[arg-type]
+        return cls(names, dtypes)  # type: ignore[arg-type]  # every column type has a dtype, as checked
 
     @cached_property
     def one_dtype(self) -> bool:
-        """Whether every column has the same dtype (a proven frame is then one block)."""
+        """Whether every column has the same dtype (a proven input is then one block)."""
         return len(set(self.dtypes)) == 1
 
+    @property
+    def described(self) -> dict[str, Any]:
+        """What the model's side needs to know of the plan (see :class:`.hosting.payload.rmlf_host.Hosted`)."""
+        return {"names": list(self.names) if self.names is not None else None, "one_dtype": self.one_dtype}
+
     def prove(self, columns: Sequence[Column]) -> Proven | None:
-        """The frame of ``columns`` (conformed, in signature order), if it can be proven."""
+        """``columns`` (conformed, in signature order) as a proven input, if they can be proven."""
         if len(columns) != len(self.dtypes):
             return None
         if self.names is not None and any(c.name != n for c, n in zip(columns, self.names)):
@@ -93,5 +84,5 @@ class ColumnsPlan:
             block = np.empty((rows, len(arrays)), dtype=self.dtypes[0], order="F")
             for i, array in enumerate(arrays):
                 block[:, i] = array
-            return Proven(pd.DataFrame(block, columns=self.labels, copy=False), block)
-        return Proven(pd.DataFrame(dict(zip(self.labels, arrays)), columns=self.labels))
+            return Proven(self.names, block=block)
+        return Proven(self.names, columns=arrays)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import mlflow
+from mlflow.models import Model
 from mlflow.models.signature import ModelSignature
 from mlserver import MLModel
 from mlserver.logging import logger
@@ -21,10 +20,7 @@ from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor, 
 from . import heap, methods
 from .codecs import registry
 from .compat.model_settings import settings_folder
-from .compat.pyfunc import DirectPredict, direct_predict
-from .dispatch import Dispatcher
 from .environments import choose, prepare
-from .environments.supervisor import RemoteModel, Supervisor
 from .errors import (
     ClientError,
     CodecError,
@@ -34,17 +30,20 @@ from .errors import (
     RuntimeMLflowError,
     model_failure,
 )
+from .hosting.group import Member
+from .hosting.hosts import Local, Remote
+from .hosting.placement import place
 from .infra import eviction
 from .infra.cache import Entry, cache_root
 from .inputs import InputPlan, decode_request
-from .lean import Proven
+from .lean import ColumnsPlan
 from .metadata import INPUT_PREFIX, OUTPUT_PREFIX, params_json, request_content_type, to_metadata_tensors
 from .outputs import encode_outputs
 from .params import to_mlflow_params
 from .protocols import ProtocolRequest, Reply, Served, answer
 from .settings import RuntimeSettings
 from .sources import fetch
-from .streaming import chunks, streamable
+from .streaming import streamable
 from .uri import is_remote, resolve_model_path
 
 
@@ -81,26 +80,31 @@ async def _load(runtime: MLModel, settings: RuntimeSettings, root: Path, held: l
     else:
         path, source = resolve_model_path(runtime.settings, settings.uri), {}
     choice = choose(runtime.settings, settings.environment, path)
-    supervisor = None
+    env = None
     if choice.own_process:
         env = await asyncio.to_thread(prepare, name, choice, path, root, settings.allow_local_python)
         held.append(env)
-        supervisor = Supervisor(name, env.path, path, lambda ready: setattr(runtime, "ready", ready), settings.method,
-                                runtime.version)
-        await supervisor.start()
-        model: Any = RemoteModel(supervisor, path)
+    placement = place(f"model:{name}:{runtime.version or ''}:{id(runtime)}", getattr(runtime, "workers", None),
+                      choice.mode == "native", env.path if env is not None else None, settings.process_group)
+    metadata = await asyncio.to_thread(_model_metadata, name, path)
+    plan = ColumnsPlan.compile(metadata.signature.inputs if metadata.signature else None)
+    lean = plan.described if plan is not None else None
+    host: Local | Remote
+    if placement.here:
+        host = await Local.load(name, path, settings.method, lean)
     else:
-        model = await _load_here(name, path, settings.method)
-    signature: ModelSignature | None = model.metadata.signature
-    _sync_metadata(runtime, signature, methods.describe(model))
-    return Loaded(runtime, model, settings, signature, Held(path, source, root, held), supervisor)
+        member = Member(Remote.new_mid(name, runtime.version), name, runtime.version, path, settings.method, lean,
+                        lambda ready: setattr(runtime, "ready", ready))
+        host = await Remote.load(member, placement, metadata)
+    signature: ModelSignature | None = host.metadata.signature
+    _sync_metadata(runtime, signature, methods.describe(host))
+    return Loaded(runtime, host, settings, signature, Held(path, source, root, held))
 
 
-async def _load_here(name: str, path: Path, method: str) -> Any:
+def _model_metadata(name: str, path: Path) -> Model:
+    """The model's MLmodel; ModelLoadError if there is none to read."""
     try:
-        return await asyncio.to_thread(methods.load, name, path, method)
-    except ModelLoadError:
-        raise
+        return Model.load(str(path))
     except Exception as exc:
         raise ModelLoadError(
             f"model {name!r} could not be loaded from {path}: {type(exc).__name__}: {exc}"
@@ -137,27 +141,25 @@ class Held:
 class Loaded:
     """One loaded model: what a request needs, compiled at load."""
 
-    def __init__(self, runtime: MLModel, model: Any, settings: RuntimeSettings, signature: ModelSignature | None,
-                 held: Held, supervisor: Supervisor | None) -> None:
+    def __init__(self, runtime: MLModel, host: Local | Remote, settings: RuntimeSettings,
+                 signature: ModelSignature | None, held: Held) -> None:
         self.name, self.version, self.outputs = runtime.name, runtime.version, runtime.outputs
-        self.model, self.held, self.supervisor = model, held, supervisor
+        self.host, self.held = host, held
         self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
-        self.streams = getattr(model, "method", methods.DEFAULT) == methods.DEFAULT and streamable(model.metadata)
+        self.streams = host.method == methods.DEFAULT and streamable(host.metadata)
         self.plan = InputPlan.build(signature.inputs if signature else None, runtime.inputs, settings.content_type)
-        self.direct: DirectPredict | None = direct_predict(model, self.plan.lean)
         self.content_type = settings.content_type or (
             request_content_type(signature.inputs) if signature is not None else None
         )
-        self.dispatcher = Dispatcher()
         self.served = Served(
             name=self.name,
             version=self.version,
-            model=model,
+            model=host,
             predict=self.predict_input,
             xtype=settings.content_type,
-            mlflow_version=getattr(model, "mlflow_version", mlflow.__version__),
-            output_names=methods.output_names(model),
+            mlflow_version=host.mlflow_version,
+            output_names=methods.output_names(host),
             inputs=[t.model_dump(exclude_none=True) for t in runtime.inputs or ()],
             outputs=[t.model_dump(exclude_none=True) for t in runtime.outputs or ()],
             content_type=self.content_type,
@@ -166,9 +168,7 @@ class Loaded:
         )
 
     async def unload(self) -> None:
-        if self.supervisor is not None:
-            await self.supervisor.stop()
-            self.supervisor = None
+        await self.host.close()
         for entry in self.held.entries:
             entry.release()
         self.held.entries.clear()
@@ -181,7 +181,12 @@ class Loaded:
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         try:
             model_input, params = self.decode(payload)
-            value = await self.dispatcher.run(_rows(payload), self.predict_input, model_input, params)
+            try:
+                value = await self.host.predict_async(model_input, params, _rows(payload))
+            except RuntimeMLflowError:
+                raise
+            except Exception as exc:
+                raise self._failure(exc) from exc
             return self.response(payload, value, self.outputs)
         except RuntimeMLflowError:
             raise
@@ -196,9 +201,7 @@ class Loaded:
                 yield await self.predict(payload)
                 continue
             model_input, params = self.decode(payload)
-            if isinstance(model_input, Proven):
-                model_input = model_input.frame
-            stream = chunks(partial(self.model.predict_stream, model_input, params=params))
+            stream = self.host.stream(model_input, params, _rows(payload))
             try:
                 async for chunk in stream:
                     yield self.response(payload, chunk, None)  # a chunk is not the signature's whole output
@@ -207,7 +210,7 @@ class Loaded:
             except Exception as exc:  # raised by the model, starting the stream or making a chunk
                 raise self._failure(exc) from exc
             finally:
-                await stream.aclose()
+                await stream.aclose()  # type: ignore[attr-defined]
 
     def decode(self, payload: InferenceRequest) -> tuple[Any, dict[str, Any] | None]:
         return decode_request(payload, self.plan), to_mlflow_params(payload.parameters, self.params_schema)
@@ -227,17 +230,10 @@ class Loaded:
         return await asyncio.to_thread(answer, self.served, kind, request)
 
     def predict_input(self, model_input: Any, params: dict[str, Any] | None) -> Any:
-        """Run the model; its complaints about the input are the client's (400), the rest 500.
-
-        A proven input (see :mod:`.lean`) goes straight to the flavor's predict function
-        where the flavor allows it; everything else through ``PyFuncModel.predict``.
-        """
+        """Run the model (blocking: call it from a thread); its complaints about the input are
+        the client's (400), the rest 500. A proven input (see :mod:`.lean`) goes the lean way."""
         try:
-            if isinstance(model_input, Proven):
-                if self.direct is not None:
-                    return self.direct(model_input, params)
-                model_input = model_input.frame
-            return self.model.predict(model_input, params=params)
+            return self.host.predict(model_input, params)
         except RuntimeMLflowError:
             raise
         except Exception as exc:

@@ -13,6 +13,7 @@ environment packed with ``conda pack`` carries its own interpreter instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from pathlib import Path
@@ -21,7 +22,8 @@ from typing import Any
 from . import extras
 from .environments import Choice, prepare
 from .environments.build import interpreter_for, make, read_spec
-from .environments.process import ModelProcess
+from .hosting.process import ModelProcess
+from .hosting.templates import template_for
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
 
@@ -54,18 +56,26 @@ def prove(model_dir: Path, archive: Path) -> Any:
     """Load the model from ``archive`` as the runtime would; returns its answer to the input example, if any."""
     with tempfile.TemporaryDirectory(prefix="runtime-mlflow-proof-") as scratch:
         with prepare("pack", Choice("tarball", archive), model_dir, Path(scratch)) as env:
-            process = ModelProcess.start("pack", env.path, model_dir)
-            try:
-                example = _input_example(model_dir)
-                if example is None:
-                    logger.info("Loaded %s from %s (no input example to predict)", model_dir.name, archive)
-                    return None
-                answer = process.call(example)
-                logger.info("Loaded %s from %s; its input example predicts %s", model_dir.name, archive,
-                            _summary(answer))
-                return answer
-            finally:
-                process.stop()
+            return asyncio.run(_prove(model_dir, archive, env.path))
+
+
+async def _prove(model_dir: Path, archive: Path, env: Path) -> Any:
+    template = await template_for(env)
+    try:
+        process = await ModelProcess.start("'pack'", template, model_dir, lambda _: None)
+        try:
+            await process.load("pack", model_dir, "predict", None)
+            example = _input_example(model_dir)
+            if example is None:
+                logger.info("Loaded %s from %s (no input example to predict)", model_dir.name, archive)
+                return None
+            answer = await process.predict("pack", example, None, len(example) if hasattr(example, "__len__") else 1)
+            logger.info("Loaded %s from %s; its input example predicts %s", model_dir.name, archive, _summary(answer))
+            return answer
+        finally:
+            await process.stop()
+    finally:
+        template.stop()
 
 
 def _input_example(model_dir: Path) -> Any:

@@ -1,9 +1,9 @@
-"""The MLServer runtime: where a model is placed, and the MLModel methods MLServer calls.
+"""The MLServer runtime: the MLModel methods MLServer calls.
 
-MLServer imports this class in its main process also when the model itself runs in a
-worker, where it is never loaded; so this module imports no MLflow (0.4 s and 40 MB of
-MLServer's start and memory). The loaded model, and all that needs MLflow, is
-:mod:`.loaded`, imported by :meth:`MLflowRuntime.load` where the model lives.
+MLServer imports this class in its main process also when the model itself runs in one of
+its workers (MLServer's own ``environment_tarball``), where it is never loaded; so this module
+imports no MLflow (0.4 s and 40 MB of MLServer's start and memory). The loaded model, and
+all that needs MLflow, is :mod:`.loaded`, imported by :meth:`MLflowRuntime.load`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse
 
 from . import compat, heap
-from .compat.placement import load_in_main_process, own_pool
-from .environments import choose
-from .errors import PredictionError, RuntimeMLflowError
+from .compat.loading import server_settings
+from .compat.placement import load_in_main_process
+from .errors import PredictionError
 from .protocols import ProtocolRequest, Reply
-from .settings import RuntimeSettings
-from .streaming import streamable_folder
-from .uri import is_remote, resolve_model_path
 
 if TYPE_CHECKING:
     from .loaded import Loaded
@@ -36,13 +33,13 @@ def is_ours(model: MLModel) -> bool:
         return False
 
 
-
-
 class MLflowRuntime(MLModel):
     """Serves an MLflow pyfunc model; inputs, outputs and params follow its signature.
 
-    A model with an environment of its own (``environment.tar.gz`` beside it, or the
-    ``environment`` parameter) runs in a process started with that environment's Python.
+    MLServer keeps the model in its main process; the runtime runs it in model processes
+    forked from a warm template, or in this process with ``parallel_workers: 0`` (see
+    :mod:`.hosting.placement`). A model with an environment of its own (``environment.tar.gz``
+    beside it, or the ``environment`` parameter) runs in processes of that environment's Python.
     """
 
     def __init__(self, settings: ModelSettings) -> None:
@@ -51,21 +48,19 @@ class MLflowRuntime(MLModel):
         compat.install(is_ours)
         super().__init__(settings)
         self._loaded: Loaded | None = None
-        if self._placed_in_main_process():
-            load_in_main_process(self.settings)
-        else:
-            own_pool(self.settings)
+        self._own_workers: int | None = None
+        params = self.settings.parameters
+        if params is None or not (params.environment_tarball or params.environment_path):
+            self._own_workers = load_in_main_process(self.settings)
 
-    def _placed_in_main_process(self) -> bool:
-        """Models with their own process, and models that stream (MLServer's workers cannot)."""
-        try:
-            settings = RuntimeSettings.from_model_settings(self.settings)
-            path = None if is_remote(settings.uri) else resolve_model_path(self.settings, settings.uri)
-            choice = choose(self.settings, settings.environment, path)
-        except RuntimeMLflowError:
-            return False  # load() raises the same error where MLServer reports it
-        own_environment = self.settings.parameters is not None and bool(self.settings.parameters.environment_tarball)
-        return choice.own_process or (path is not None and not own_environment and streamable_folder(path))
+    @property
+    def workers(self) -> int | None:
+        """How many processes the model gets: MLServer's ``parallel_workers`` (the model's own
+        deprecated field, else the server's); None outside MLServer's server."""
+        if self._own_workers is not None:
+            return self._own_workers
+        server = server_settings()
+        return server.parallel_workers if server is not None else None
 
     async def load(self) -> bool:
         from . import loaded

@@ -9,6 +9,7 @@ Read from ``parameters`` in model-settings.json; each may also sit under
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ from mlserver.settings import ModelSettings
 
 from .codecs import RequestCodec, registry
 from .errors import ModelLoadError
+
+PROCESS_GROUP_VARIABLE = "RUNTIME_MLFLOW_PROCESS_GROUP"
+"""The process group of every model that names none (unset: each model has processes of its own)."""
 
 XTYPES: dict[str, str] = {"ndarray": "np", "dataframe": "pd", "dict": "dict"}
 """Seldon's ``xtype`` values (case-insensitive) and the content type each means."""
@@ -55,6 +59,13 @@ class RuntimeSettings:
     native model (``predict_proba``, ``predict_log_proba``, ``decision_function``,
     ``transform``, ``score_samples``, ...); see :mod:`runtime_mlflow.methods`."""
 
+    process_group: str | None = None
+    """Models naming the same process group share their model processes (as MLServer's
+    workers are shared by the models of one ``inference_pool_gid``, which is read too): less
+    memory per model, but a model that crashes its process takes the group's other models down
+    until it is back. Unset: ``$RUNTIME_MLFLOW_PROCESS_GROUP``, else the model has processes of
+    its own. See :mod:`runtime_mlflow.hosting.placement`."""
+
     @classmethod
     def from_model_settings(cls, settings: ModelSettings) -> RuntimeSettings:
         """Read and check the parameters; raises ModelLoadError naming a bad one."""
@@ -87,6 +98,9 @@ class RuntimeSettings:
             cache_dir=values.get("cache_dir"),
             allow_local_python=_flag(settings.name, "allow_local_python", values.get("allow_local_python", False)),
             method=_method(settings.name, values.get("method")),
+            process_group=_group(settings.name, values.get("process_group") or values.get("inference_pool_gid")
+                                 or (settings.parameters.inference_pool_gid if settings.parameters else None)
+                                 or os.environ.get(PROCESS_GROUP_VARIABLE) or None),
         )
 
 
@@ -106,6 +120,14 @@ def _environment(model: str, value: Any) -> str | None:
     if lowered in ("auto", "build"):
         return lowered
     return value
+
+
+def _group(model: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ModelLoadError(f"model {model!r}: parameter process_group is {value!r}; expected a name")
+    return value.strip()
 
 
 def _method(model: str, value: Any) -> str:

@@ -108,6 +108,7 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory, wine_data: pd.DataFrame
     )
     dirs["picky"] = _save(root / "picky", pyfuncs.Picky(), ModelSignature(_cols(("double", "x"))))
     dirs["echo"] = _save(root / "echo", pyfuncs.Echo())
+    dirs["crasher"] = _save(root / "crasher", pyfuncs.Crasher(), ModelSignature(_cols(("double", "x"))))
     dirs["sleepy"] = _save(root / "sleepy", pyfuncs.Sleepy(), ModelSignature(_cols(("double", "seconds"))))
     dirs["countdown"] = _save(
         root / "countdown",

@@ -148,21 +148,34 @@ class BatchProbe(mlflow.pyfunc.PythonModel):
         return pd.DataFrame({"scaled": x * scale, "batch_rows": np.full(len(x), len(x), dtype=np.int64)})
 
 
-class Crasher(mlflow.pyfunc.PythonModel):
-    """Ends its own process when ``x`` is 666 (an exit), 11 (a segfault, as a native crash) or
-    9 (SIGKILL, as the OOM killer); else echoes ``x``."""
+class Whereabouts(mlflow.pyfunc.PythonModel):
+    """x, and the pid of the process that answered."""
 
     def predict(self, context, model_input, params=None):
         import os
+
+        x = model_input["x"].to_numpy()
+        return pd.DataFrame({"x": x, "pid": np.full(len(x), os.getpid(), dtype=np.int64)})
+
+
+class Crasher(mlflow.pyfunc.PythonModel):
+    """Ends its own process when ``x`` is 666 (an exit), 11 (a segfault, a real native crash) or
+    9 (SIGKILL, as the OOM killer, sent to the thread that predicts so it never returns); else
+    echoes ``x``."""
+
+    def predict(self, context, model_input, params=None):
+        import ctypes
+        import os
         import signal
+        import threading
 
         x = model_input["x"].to_numpy()
         if (x == 666).any():
             os._exit(3)
         if (x == 11).any():
-            os.kill(os.getpid(), signal.SIGSEGV)
+            ctypes.string_at(0)  # reads address 0: SIGSEGV in this thread
         if (x == 9).any():
-            os.kill(os.getpid(), signal.SIGKILL)
+            signal.pthread_kill(threading.get_ident(), signal.SIGKILL)
         return x
 
 

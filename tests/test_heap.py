@@ -19,10 +19,12 @@ def test_load_freezes_and_unload_lets_the_model_go(model_dirs, monkeypatch):
         runtime = MLflowRuntime(ModelSettings(name="m", implementation=MLflowRuntime,
                                               parameters=ModelParameters(uri=str(model_dirs["wine"]))))
         await runtime.load()
-        runtime._loaded.model.cycle = [runtime._loaded.model]  # many models hold cycles; only the collector frees them
+        hosted = runtime._loaded.host.hosted.model
+        hosted.cycle = [hosted]  # many models hold cycles; only the collector frees them
         heap.settle()
         frozen = gc.get_freeze_count()
-        model = weakref.ref(runtime._loaded.model)
+        model = weakref.ref(hosted)
+        del hosted
         await runtime.unload()
         await asyncio.sleep(0)
         gc.collect()

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "runtime_mlflow"
-PAYLOAD = "runtime_mlflow.environments.payload"  # runs in a model's own Python: imports nothing of ours
+PAYLOAD = "runtime_mlflow.hosting.payload"  # runs in a model's own Python: imports nothing of ours
 
 
 CODECS = ROOT / "codecs"  # installed as runtime_mlflow.codecs (package_dir in setup.py)
@@ -85,7 +85,7 @@ def test_the_check_sees_a_cycle():
 
 
 def test_the_model_process_payload_imports_nothing_of_the_package():
-    for path in (PACKAGE / "environments" / "payload").rglob("*.py"):
+    for path in (PACKAGE / "hosting" / "payload").rglob("*.py"):
         assert not {t for t in imports(path, module_name(path)) if not t.startswith(PAYLOAD)}, path
 
 

@@ -79,12 +79,12 @@ def test_a_proven_frame_is_what_mlflow_enforcement_returns(case):
     proven = plan.prove([Column(f"c{i}" if schema.has_input_names() else f"input-{i}", "", frame.iloc[:, i].to_numpy())
                          for i in range(frame.shape[1])])
     assert isinstance(proven, Proven)
-    enforced = _enforce_schema(proven.frame, schema)
+    enforced = _enforce_schema(proven.frame(), schema)
     # the labels are the same names; the plan keeps them as plain objects (see lean.py)
-    pd.testing.assert_frame_equal(enforced, proven.frame, check_exact=True, check_column_type=False)
-    assert list(enforced.columns) == list(proven.frame.columns)
-    assert list(enforced.dtypes) == list(proven.frame.dtypes)
-    mine, theirs = np.asarray(proven.frame), np.asarray(enforced)
+    pd.testing.assert_frame_equal(enforced, proven.frame(), check_exact=True, check_column_type=False)
+    assert list(enforced.columns) == list(proven.frame().columns)
+    assert list(enforced.dtypes) == list(proven.frame().dtypes)
+    mine, theirs = np.asarray(proven.frame()), np.asarray(enforced)
     assert (mine.flags.f_contiguous, mine.flags.c_contiguous) == (theirs.flags.f_contiguous, theirs.flags.c_contiguous)
 
 
@@ -171,7 +171,7 @@ def test_answers_are_bit_identical_to_pyfunc_predict(name, sklearn_models):
         await runtime.load()
         request = _request(rows, names)
         decoded, _ = runtime._loaded.decode(request)
-        return decoded, await runtime.predict(request), runtime._loaded.direct.native is not None
+        return decoded, await runtime.predict(request), runtime._loaded.host.hosted.direct.native is not None
 
     decoded, response, native = asyncio.run(go())
     assert isinstance(decoded, Proven), "the lean path was not taken"

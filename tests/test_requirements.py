@@ -14,7 +14,7 @@ from pathlib import Path
 from runtime_mlflow import extras
 
 ROOT = Path(__file__).resolve().parent.parent
-PAYLOAD = ROOT / "runtime_mlflow" / "environments" / "payload"  # runs in the model's environment
+PAYLOAD = ROOT / "runtime_mlflow" / "hosting" / "payload"  # runs in the model's environment
 
 
 def _sources() -> list[Path]:

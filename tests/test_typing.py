@@ -1,6 +1,6 @@
 """mypy, strict (``[tool.mypy]`` in pyproject.toml), passes on the package as it installs:
 ``codecs/`` as ``runtime_mlflow.codecs``. The model-process payload is excluded there (it runs on
-Python 3.9 in a model's environment; ``environments/test_payload_syntax.py`` checks it)."""
+Python 3.9 in a model's environment; ``hosting/test_payload_syntax.py`` checks it)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,10 @@ MLServer 1.7.1 has no public hook for a runtime in its main process (the runtime
 live in a worker). Its model registry calls ``RESTServer.add_custom_handlers`` for every
 model it loads, in the main process and before ``load_batching``; :func:`install` wraps that
 method (once) so that, for a model of this runtime, it first adds the protocol routes to the
-app, then takes adaptive batching over from MLServer (see :mod:`runtime_mlflow.batching`),
-then freezes the main process's heap (see :mod:`runtime_mlflow.heap`).
+app, then takes adaptive batching over from MLServer (see :mod:`runtime_mlflow.batching`), closes
+MLServer's default pool while no model needs it (:mod:`.default_pool`),
+then freezes the main process's heap (see :mod:`runtime_mlflow.heap`). It also keeps the
+server's settings, which MLServer gives no model: :func:`server_settings`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,18 @@ from typing import Callable
 
 from mlserver.model import MLModel
 from mlserver.rest.server import RESTServer
+from mlserver.settings import Settings
 
 WRITTEN_FOR = "mlserver 1.7.1"
 
 _HOOKED = "_runtime_mlflow_routes"
+_server: Settings | None = None
+
+
+def server_settings() -> Settings | None:
+    """The settings of the MLServer server in this process, once it has begun loading a model
+    of this runtime (None before, and where MLServer's server is not running)."""
+    return _server
 
 
 def install(is_ours: Callable[[MLModel], bool]) -> None:
@@ -30,11 +40,15 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
         from .. import heap
         from ..batching import take_over
         from ..protocols import routes
+        from . import default_pool
 
+        global _server
         if is_ours(model):
+            _server = self._settings
             # private: the FastAPI app, its data plane, the data plane's model registry and the server's settings
             data_plane = self._data_plane
             routes.install(self._app, data_plane, data_plane._model_registry, not self._settings.cache_enabled, is_ours)
+            default_pool.make_lazy(data_plane._model_registry)
             take_over(model)
             heap.settle()
         return await original(self, model)

@@ -4,7 +4,7 @@ Three ways a model gets its own environment:
 
 - ``environment.tar.gz`` (a conda-pack archive) in the model folder, found with no setting,
   or another archive named by the ``environment`` parameter: unpacked safely into the cache
-  (:mod:`..infra.extract`, :mod:`..infra.cache`) and run as a separate model process (``process``, ``supervisor``)
+  (:mod:`..infra.extract`, :mod:`..infra.cache`) and run in model processes of its own (:mod:`..hosting`)
   that needs MLflow and the model's dependencies, not MLServer.
 - ``environment: build``: built with uv from the model's own requirements (``build``).
 - MLServer's ``environment_tarball`` / ``environment_path``: MLServer itself runs this
@@ -21,10 +21,10 @@ from mlserver.settings import ModelSettings
 
 from ..compat.model_settings import settings_folder
 from ..errors import ModelEnvironmentError, ModelLoadError
+from ..hosting.interpreter import python_of
 from ..infra import cache, extract
 from ..infra.cache import logger
 from ..infra.commands import run
-from .interpreter import python_of
 
 TARBALL = "environment.tar.gz"
 

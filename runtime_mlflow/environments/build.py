@@ -26,10 +26,10 @@ import yaml
 
 from .. import extras
 from ..errors import MissingExtra, ModelEnvironmentError
+from ..hosting.interpreter import python_of
 from ..infra import cache
 from ..infra.cache import logger
 from ..infra.commands import run
-from .interpreter import python_of
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,16 @@ import pytest
 import runtime_mlflow.compat as compat
 
 MODULES = sorted(p.stem for p in Path(compat.__file__).parent.glob("*.py") if p.stem != "__init__")
+PAYLOAD_SEAM = "runtime_mlflow.hosting.payload.rmlf_pyfunc"  # MLflow's pyfunc internals, also run in model environments
 
 
-@pytest.mark.parametrize("name", MODULES)
+@pytest.mark.parametrize("name", [f"runtime_mlflow.compat.{m}" for m in MODULES] + [PAYLOAD_SEAM])
 def test_each_module_names_an_installed_version_it_was_written_for(name):
-    written_for = import_module(f"runtime_mlflow.compat.{name}").WRITTEN_FOR
+    written_for = import_module(name).WRITTEN_FOR
     package, _, expected = written_for.partition(" ")
     installed = version({"mlflow": "mlflow-skinny"}.get(package, package))  # both installs have skinny
     assert installed == expected or installed.startswith(expected + "."), (
-        f"compat.{name} was written for {written_for}; {installed} is installed: check its contract tests, "
+        f"{name} was written for {written_for}; {installed} is installed: check its contract tests, "
         "then its WRITTEN_FOR")
 
 

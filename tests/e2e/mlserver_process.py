@@ -121,6 +121,39 @@ class Server:
         self._log_file.close()
 
 
+def tree(root: int) -> list[int]:
+    """``root`` and all its descendants (from /proc)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    todo.extend(int(c) for c in children.read().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def memory(root: int) -> dict[str, float]:
+    """PSS and RSS (MiB) of ``root``'s process tree, and its process count.
+
+    PSS (proportional set size) counts a page shared by k processes as 1/k in each, so the
+    tree's PSS counts every page once: the memory the server really takes. RSS counts a shared
+    page in every process that maps it."""
+    pss = rss = 0
+    processes = 0
+    for pid in tree(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                fields = {line.split()[0]: int(line.split()[1]) for line in rollup if line[0].isupper()}
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        pss, rss, processes = pss + fields["Pss:"], rss + fields["Rss:"], processes + 1
+    return {"pss": pss / 1024, "rss": rss / 1024, "processes": processes}
+
+
 def stop_process(process: subprocess.Popen, timeout: float) -> None:
     """SIGTERM, then SIGKILL if it has not exited after ``timeout`` seconds."""
     process.terminate()

@@ -48,7 +48,7 @@ def wine_request(rows: pd.DataFrame) -> dict:
 
 
 def model_pid(server: Server, name: str) -> int:
-    pids = re.findall(rf"Model '{name}': environment .* \(pid (\d+)\)", server.log.read_text())
+    pids = re.findall(rf"Model '{name}': environment .* \(pid (\d+)[,)]", server.log.read_text())
     assert pids, f"no model process logged for {name}"
     return int(pids[-1])
 

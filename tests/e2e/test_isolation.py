@@ -1,4 +1,4 @@
-"""A model whose worker process dies does not fail the requests of another model."""
+"""A model whose process dies does not fail the requests of another model."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from mlserver_process import Server, write_model_settings
 X = {"name": "x", "shape": [1], "datatype": "FP64"}
 
 
-# The first model of the runtime takes MLServer's default pool, a later one a pool of its
-# own (runtime_mlflow.compat.placement): the dying model is tried in each.
+# Each model has a process of its own, forked from the server's template (runtime_mlflow.hosting):
+# the dying model is tried loaded first and loaded second.
 @pytest.mark.parametrize(("order", "death"), [
-    pytest.param(("crasher", "picky"), 666.0, id="exits-in-default-pool"),
-    pytest.param(("picky", "crasher"), 666.0, id="exits-in-own-pool"),
+    pytest.param(("crasher", "picky"), 666.0, id="exits-loaded-first"),
+    pytest.param(("picky", "crasher"), 666.0, id="exits-loaded-second"),
     pytest.param(("picky", "crasher"), 11.0, id="segfaults"),
     pytest.param(("picky", "crasher"), 9.0, id="is-killed-as-by-the-oom-killer"),
 ])
@@ -46,7 +46,9 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order, death)
         time.sleep(0.5)
         died = server.infer("crasher", {"inputs": [{**X, "data": [death]}]})
         assert died.status_code == 503 and "'crasher'" in died.json()["error"], died.text
-        # while MLServer restarts the worker, the crashed model is not ready and answers 503 saying so; then 200
+        how = {666.0: "exited with status 3", 11.0: "killed by signal 11 (SIGSEGV)", 9.0: "killed by signal 9 (SIGKILL)"}
+        assert how[death] in died.json()["error"], died.text  # the answer says what happened
+        # while its process is started again, the crashed model is not ready and answers 503 saying so; then 200
         deadline = time.monotonic() + 60
         readiness = []
         while (again := server.infer("crasher", {"inputs": [{**X, "data": [1.0]}]})).status_code != 200:
@@ -56,7 +58,7 @@ def test_a_dying_model_does_not_fail_another(tmp_path, model_dirs, order, death)
             time.sleep(0.2)
         assert readiness and readiness[0] != 200, f"the crashed model said it was ready: {readiness}"
         assert server.client.get("/v2/models/crasher/ready").status_code == 200
-        assert "Restart 1 of the worker" in server.log.read_text()
+        assert "Restart 1 of the model process" in server.log.read_text()
         time.sleep(1)
         stop.set()
         caller.join()
@@ -92,7 +94,7 @@ def test_a_model_that_keeps_crashing_at_load_backs_off_and_comes_back(tmp_path, 
         delays = [float(line.split("starting it again in ")[1].split(" s")[0])
                   for line in log.splitlines() if "starting it again in" in line]
         assert delays[:3] == [1.0, 2.0, 4.0], delays
-        assert "Restart 2 of the worker" in log and "failed" in log
+        assert "Restart 2 of the model process" in log and "failed" in log
         marker.unlink()  # the cause is gone: the next attempt succeeds
         deadline = time.monotonic() + 60
         while (again := server.infer("crashy", {"inputs": [{**X, "data": [1.0]}]})).status_code != 200:

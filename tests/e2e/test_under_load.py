@@ -192,7 +192,6 @@ def test_loading_and_unloading_models_while_others_serve_fails_no_request(tmp_pa
         # the churned model answers, or says it is not there (never a 5xx other than 503)
         assert 200 in statuses["churned"] and set(statuses["churned"]) <= {200, 404, 503}, set(statuses["churned"])
         log = srv.log.read_text()
-        assert "pool with hash 'runtime_mlflow:scaler' is now empty" in log  # each unloaded model's pool went
-        assert "Shutdown of default inference pool" not in log
+        assert log.count("Model 'scaler': its model process") >= 3 and "stopped" in log  # each unload ended it
     finally:
         srv.stop()

@@ -1,11 +1,12 @@
-"""runtime_mlflow.environments.interpreter: what makes an environment's Python unusable,
+"""runtime_mlflow.hosting.interpreter: what makes an environment's Python unusable,
 told from its model process's hello."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtime_mlflow.environments.interpreter import child_environ, compatibility_problem
+from runtime_mlflow.hosting.interpreter import child_environ, compatibility_problem
+from runtime_mlflow.hosting.payload import rmlf_frames as frames
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,7 @@ from runtime_mlflow.environments.interpreter import child_environ, compatibility
     ],
 )
 def test_compatibility_problems(hello, expected):
-    good = {"op": "hello", "protocol": 1, "python": [3, 9, 18], "executable": "/env/bin/python",
+    good = {"op": "hello", "protocol": frames.PROTOCOL, "python": [3, 9, 18], "executable": "/env/bin/python",
             "versions": {"mlflow": "2.22.5", "numpy": "1.26.4", "pandas": "2.2.3"}, "missing": {}}
     assert compatibility_problem(good) is None
     assert expected in compatibility_problem({**good, **hello})

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from runtime_mlflow.environments.payload import rmlf_frames as frames
-from runtime_mlflow.environments.payload import rmlf_wire as wire
+from runtime_mlflow.hosting.payload import rmlf_frames as frames
+from runtime_mlflow.hosting.payload import rmlf_wire as wire
 
 
 def trip(value):

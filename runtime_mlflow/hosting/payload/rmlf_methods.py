@@ -1,8 +1,7 @@
 """Another method than ``predict``: the native model, its methods, and what a method answers.
 
-Shared by the server (:mod:`runtime_mlflow.methods`) and the model process of an
-environment (``rmlf_child``), so it imports neither MLServer nor the runtime, and runs on
-Python 3.9+ with MLflow 2.x or 3.x.
+Shared by the server (:mod:`runtime_mlflow.methods`) and a model process (``rmlf_host``), so
+it imports neither MLServer nor the runtime, and runs on Python 3.9+ with MLflow 2.x or 3.x.
 """
 
 from __future__ import annotations
@@ -41,6 +40,25 @@ class MethodModel:
         if self._schema is not None:
             data = self._enforce(data, self._schema)
         return self._call(data)
+
+
+def load(uri, method, load_pyfunc, enforce):
+    """The model at ``uri`` answering with ``method``: the pyfunc model (loaded by
+    ``load_pyfunc``) for ``predict`` when it has that flavor, else a :class:`MethodModel`
+    (``enforce``: MLflow's input schema enforcement). NoSuchMethod names the methods the model
+    has; NoLoadableFlavor says why no flavor can load it."""
+    from mlflow.models import Model
+
+    metadata = Model.load(str(uri))
+    if PYFUNC in metadata.flavors:
+        model = load_pyfunc(uri)
+        if method == DEFAULT:
+            return model
+        raw = raw_model(model)
+    else:
+        raw = load_native(str(uri), metadata.flavors)
+    check(raw, method)
+    return MethodModel(raw, method, metadata, enforce)
 
 
 def raw_model(pyfunc_model):

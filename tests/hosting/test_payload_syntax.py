@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-PAYLOAD = Path(__file__).resolve().parents[2] / "runtime_mlflow" / "environments" / "payload"
+PAYLOAD = Path(__file__).resolve().parents[2] / "runtime_mlflow" / "hosting" / "payload"
 
 
 @pytest.mark.parametrize("path", sorted(PAYLOAD.glob("*.py")), ids=lambda p: p.name)

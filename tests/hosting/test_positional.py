@@ -12,7 +12,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from runtime_mlflow.positional import reads_by_position
+from runtime_mlflow.hosting.payload.rmlf_positional import reads_by_position
 
 X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [0.5, 0.1, 0.9, 0.3]})
 Y = np.array([1.0, 2.0, 3.0, 4.0])

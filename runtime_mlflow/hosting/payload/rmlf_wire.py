@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime
 
-try:  # as runtime_mlflow.environments.payload.rmlf_wire, in the server
+try:  # as runtime_mlflow.hosting.payload.rmlf_wire, in the server
     from .rmlf_frames import WireError
+    from .rmlf_proven import Proven
 except ImportError:  # as rmlf_wire, in a model's process, with this folder on sys.path
     from rmlf_frames import WireError
+    from rmlf_proven import Proven
 
 _RAW_KINDS = "biufcmM"
 _JSON_SCALARS = (type(None), bool, int, float, str)
@@ -52,6 +54,12 @@ class _Encoder:
             return {"t": "dict", "items": [[_key(k), self.value(v)] for k, v in value.items()]}
         if isinstance(value, datetime.datetime):
             return {"t": "datetime", "v": value.isoformat()}
+        if isinstance(value, Proven):
+            if value.block is not None:
+                # the block is Fortran-ordered (as MLflow's enforcement makes it): its transpose
+                # travels as it is in memory, and is transposed back on arrival, with no copy
+                return {"t": "proven", "names": value.names, "block_t": self.array(value.block.T)}
+            return {"t": "proven", "names": value.names, "columns": [self.array(c) for c in value.columns]}
         module = type(value).__module__.split(".")[0]
         if module == "numpy":
             import numpy as np
@@ -174,6 +182,10 @@ class _Decoder:
             return self.array(tree["v"])[()]
         if t == "df":
             return self.frame(tree)
+        if t == "proven":
+            if "block_t" in tree:
+                return Proven(tree["names"], block=self.array(tree["block_t"]).T)
+            return Proven(tree["names"], columns=[self.array(c) for c in tree["columns"]])
         if t == "series":
             return self.column(tree["v"], tree["name"])
         raise WireError("unknown value tag %r" % t)
