@@ -35,7 +35,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests" / "e2e")]
 import loadgen  # noqa: E402
 import reference  # noqa: E402
 from inprocess import rows, v2_body  # noqa: E402
-from mlserver_process import free_ports, stop_process  # noqa: E402
+from mlserver_process import free_ports, memory, stop_process  # noqa: E402
 from services import mlflow_serve  # noqa: E402
 
 MODEL = ROOT / "examples" / "wine" / "model"
@@ -66,8 +66,7 @@ class Served:
                                         stderr=subprocess.STDOUT, env=env, cwd=repo)
         self.start_seconds = self._wait_ready(started)
         time.sleep(2)  # let start-up work settle before reading memory
-        self.idle_rss_mb = tree_rss_mb(self.process.pid)
-        self.idle_anon_mb = tree_rss_mb(self.process.pid, "RssAnon:")
+        self.idle = memory(self.process.pid)  # PSS and RSS of the process tree
 
     def _wait_ready(self, started: float) -> float:
         with httpx.Client(base_url=self.url, timeout=5) as client:
@@ -85,25 +84,6 @@ class Served:
     def stop(self) -> None:
         stop_process(self.process, 30)
         self.log.close()
-
-
-def tree_rss_mb(pid: int, field: str = "VmRSS:") -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB (from /proc).
-
-    ``VmRSS`` includes the pages of shared libraries a process has mapped, which depends on
-    what the page cache holds (measured: pyarrow's mapped pages doubled in a virtualenv
-    installed a minute before); ``RssAnon`` is the process's own memory only."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(ln.split()[1]) for ln in status if ln.startswith(field))
-            with open(f"/proc/{current}/task/{current}/children") as children:
-                todo.extend(int(c) for c in children.read().split())
-        except (FileNotFoundError, StopIteration, ProcessLookupError):
-            continue
-    return total / 1024
 
 
 def write_bodies(workdir: Path) -> dict[str, Path]:
@@ -174,9 +154,8 @@ def run(args: argparse.Namespace) -> list[tuple[str, str, float, float]]:
             try:
                 same_answers(pair, bodies["v2-100"])
                 rows_out += [("start to ready", settings_label + " · s", pair[0].start_seconds, pair[1].start_seconds),
-                             ("idle RSS", settings_label + " · MB", pair[0].idle_rss_mb, pair[1].idle_rss_mb),
-                             ("idle RSS, anonymous only", settings_label + " · MB", pair[0].idle_anon_mb,
-                              pair[1].idle_anon_mb)]
+                             ("idle PSS", settings_label + " · MiB", pair[0].idle["pss"], pair[1].idle["pss"]),
+                             ("idle RSS", settings_label + " · MiB", pair[0].idle["rss"], pair[1].idle["rss"])]
                 samples: dict[tuple[str, str, int], list[float]] = {}
                 for round_ in range(args.rounds):
                     for name, keys, measure in figures(settings_label):
