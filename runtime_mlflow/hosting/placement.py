@@ -48,10 +48,6 @@ def place(unique: str, workers: int | None, native: bool, env: Path | None, grou
     ``native``: MLServer runs it in its own environment; ``env``: the model's own environment
     folder, if any; ``group``: the process group it names, if any.
     """
-    if native:
+    if native or (env is None and not workers):
         return HERE
-    if env is not None:
-        return Placement(False, env, f"group:{group}" if group else unique, max(1, workers or 1))
-    if not workers:
-        return HERE
-    return Placement(False, None, f"group:{group}" if group else unique, workers)
+    return Placement(False, env, f"group:{group}" if group else unique, max(1, workers or 1))
