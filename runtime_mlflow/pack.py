@@ -22,6 +22,7 @@ from typing import Any
 from . import extras
 from .environments import Choice, prepare
 from .environments.build import interpreter_for, make, read_spec
+from .hosting.payload.rmlf_proven import rows_of
 from .hosting.process import ModelProcess
 from .hosting.templates import template_for
 
@@ -69,7 +70,7 @@ async def _prove(model_dir: Path, archive: Path, env: Path) -> Any:
             if example is None:
                 logger.info("Loaded %s from %s (no input example to predict)", model_dir.name, archive)
                 return None
-            answer = await process.predict("pack", example, None, len(example) if hasattr(example, "__len__") else 1)
+            answer = await process.predict("pack", example, None, rows_of(example))
             logger.info("Loaded %s from %s; its input example predicts %s", model_dir.name, archive, _summary(answer))
             return answer
         finally:

@@ -24,7 +24,7 @@ from ..streaming import chunks
 from .group import Group, Member, group_for
 from .payload.rmlf_host import Hosted
 from .payload.rmlf_methods import NoLoadableFlavor, NoSuchMethod
-from .payload.rmlf_proven import Proven
+from .payload.rmlf_proven import rows_of
 from .placement import Placement
 
 _ids = itertools.count(1)
@@ -93,8 +93,7 @@ class Remote:
 
     def predict(self, value: Any, params: dict[str, Any] | None = None) -> Any:
         """Blocking: call it from a thread, never from the event loop."""
-        rows = value.rows if isinstance(value, Proven) else len(value) if hasattr(value, "__len__") else 1
-        return asyncio.run_coroutine_threadsafe(self.predict_async(value, params, rows), self._loop).result()
+        return asyncio.run_coroutine_threadsafe(self.predict_async(value, params, rows_of(value)), self._loop).result()
 
     async def predict_async(self, value: Any, params: dict[str, Any] | None, rows: int) -> Any:
         return await self._group.predict(self._member.mid, value, params, rows)

@@ -45,3 +45,10 @@ class Proven:
             else:
                 self._frame = pd.DataFrame(dict(zip(labels, self.columns)), columns=labels)
         return self._frame
+
+
+def rows_of(value):
+    """How many rows ``value`` holds, for timing its prediction (1 for what has no length)."""
+    if isinstance(value, Proven):
+        return value.rows
+    return len(value) if hasattr(value, "__len__") else 1
