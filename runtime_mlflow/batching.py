@@ -21,6 +21,7 @@ from mlserver.logging import logger
 from mlserver.model import MLModel
 from mlserver.types import InferenceRequest, InferenceResponse, RequestInput, ResponseOutput
 
+from .admission import detached
 from .codecs.base import flat_elements
 
 _TAKEN = "_runtime_mlflow_batcher"
@@ -32,13 +33,18 @@ _Pending = tuple[InferenceRequest, int, "asyncio.Future[InferenceResponse]"]
 def take_over(model: MLModel) -> None:
     """Batch ``model``'s requests here, as its ``max_batch_size`` and ``max_batch_time`` ask,
     instead of in MLServer. Called in MLServer's main process before MLServer's own
-    ``load_batching``, which then finds ``max_batch_size`` 1 and leaves the model alone."""
+    ``load_batching``, which then finds ``max_batch_size`` 1 and leaves the model alone.
+
+    The batcher replaces the runtime's ``predict_admitted`` (what ``predict`` calls once a request is
+    admitted, so each request of a batch is counted on its own: :mod:`.admission`), or
+    ``predict`` itself for a model MLServer runs in one of its workers."""
     settings = model.settings
     if settings.max_batch_size <= 1 or settings.max_batch_time <= 0 or hasattr(model, _TAKEN):
         return
-    batcher = ParamsBatcher(model.predict, settings.max_batch_size, settings.max_batch_time)
+    method = "predict_admitted" if hasattr(model, "predict_admitted") else "predict"
+    batcher = ParamsBatcher(getattr(model, method), settings.max_batch_size, settings.max_batch_time)
     setattr(model, _TAKEN, batcher)
-    model.predict = batcher.predict  # type: ignore[method-assign]
+    setattr(model, method, batcher.predict)
     settings.max_batch_size = 1
 
 
@@ -71,8 +77,8 @@ class ParamsBatcher:
         if timer is not None:
             timer.cancel()
         batch = self._queues.pop(key, [])
-        if batch:
-            asyncio.get_running_loop().create_task(self._answer(batch))
+        if batch:  # the batch is no one request's work: it runs without the flushing request's ticket
+            asyncio.get_running_loop().create_task(self._answer(batch), context=detached())
 
     async def _answer(self, batch: list[_Pending]) -> None:
         if len(batch) > 1:

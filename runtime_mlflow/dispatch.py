@@ -3,9 +3,9 @@ else in a thread (see :mod:`.hosting.payload.rmlf_timing` for why and how that i
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, TypeVar
 
+from .admission import in_thread
 from .hosting.payload.rmlf_timing import INLINE_BUDGET, Durations
 
 T = TypeVar("T")
@@ -24,4 +24,4 @@ class Dispatcher:
         if self._durations.inline(rows):
             result: T = self._durations.timed(rows, call, *args)
             return result
-        return await asyncio.to_thread(self._durations.timed, rows, call, *args)
+        return await in_thread(self._durations.timed, rows, call, *args)

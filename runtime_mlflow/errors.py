@@ -16,6 +16,11 @@ every error here is one::
     │   │   └── UnsafeArchive             an archive member would land outside its folder
     │   └── SourceRefused                 the source does not exist or refuses access
     ├── ModelUnavailable (503)            the model's process died and is being restarted
+    ├── Overloaded (503, Retry-After)     the model holds its max_inflight requests already
+    │                                     (gRPC RESOURCE_EXHAUSTED)
+    ├── ShuttingDown (503)                the server's drain ran out of time for this request
+    ├── TimedOut (504)                    the request ran past its request_timeout
+    │                                     (gRPC DEADLINE_EXCEEDED)
     ├── PredictionError (500)             the model failed for a reason of its own
     └── CodecError (500)                  a codec was misused or misregistered
         └── CodecAlreadyRegistered
@@ -90,6 +95,31 @@ class ModelUnavailable(RuntimeMLflowError):
     """The model's process is not running right now (it died and is being restarted)."""
 
     status = 503
+
+
+class Overloaded(RuntimeMLflowError):
+    """The model already holds as many requests as its ``max_inflight`` allows: refused at once,
+    503 with ``Retry-After``, gRPC RESOURCE_EXHAUSTED (see :mod:`.admission`)."""
+
+    status = 503
+    grpc_status = "RESOURCE_EXHAUSTED"
+    """The gRPC code's name (MLServer maps statuses, and 503 is UNAVAILABLE)."""
+    retry_after = 1
+    """Seconds a client should wait before it tries again (the ``Retry-After`` header)."""
+
+
+class ShuttingDown(RuntimeMLflowError):
+    """The server is draining and its ``RUNTIME_MLFLOW_SHUTDOWN_TIMEOUT`` ran out before the
+    request was answered (see :mod:`.lifecycle`)."""
+
+    status = 503
+
+
+class TimedOut(RuntimeMLflowError):
+    """The request ran past its ``request_timeout``: 504, gRPC DEADLINE_EXCEEDED. The model's
+    call may still be running; it keeps its place under ``max_inflight`` until it ends."""
+
+    status = 504
 
 
 class PredictionError(RuntimeMLflowError):

@@ -18,6 +18,7 @@ from mlserver.logging import logger
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor, Parameters
 
 from . import heap, methods
+from .admission import in_thread
 from .codecs import registry
 from .compat.model_settings import settings_folder
 from .environments import choose, prepare
@@ -144,7 +145,7 @@ class Loaded:
     def __init__(self, runtime: MLModel, host: Local | Remote, settings: RuntimeSettings,
                  signature: ModelSignature | None, held: Held) -> None:
         self.name, self.version, self.outputs = runtime.name, runtime.version, runtime.outputs
-        self.host, self.held = host, held
+        self.host, self.held, self.settings = host, held, settings
         self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
         self.streams = host.method == methods.DEFAULT and streamable(host.metadata)
@@ -227,7 +228,7 @@ class Loaded:
 
     async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
         """Answer MLflow's scoring protocol, Seldon's or the API docs (see :mod:`runtime_mlflow.protocols`)."""
-        return await asyncio.to_thread(answer, self.served, kind, request)
+        return await in_thread(answer, self.served, kind, request)
 
     def predict_input(self, model_input: Any, params: dict[str, Any] | None) -> Any:
         """Run the model (blocking: call it from a thread); its complaints about the input are

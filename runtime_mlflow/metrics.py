@@ -10,6 +10,10 @@ counts other routes by path only. These count every protocol's requests per mode
   ``code`` the HTTP status (for gRPC, the one MLServer maps to the gRPC code; for a stream,
   its start, and the duration is the time to its first response);
 - ``runtime_mlflow_model_restarts_total{model}``: a model's process or worker restarted;
+- ``runtime_mlflow_requests_inflight{model}``: requests a model holds (see :mod:`.admission`),
+  ``runtime_mlflow_requests_shed_total{model}``: requests refused at its ``max_inflight``
+  (503), ``runtime_mlflow_requests_timed_out_total{model}``: requests past its
+  ``request_timeout`` (504);
 - ``runtime_mlflow_cache_fill_seconds{kind, step}``: how long making a cache entry took,
   by ``kind`` (``model``, ``environment``) and ``step`` (``download``, ``unpack`` of an
   ``environment.tar.gz``, ``build`` of an environment from the model's requirements);
@@ -37,7 +41,7 @@ PROTOCOL: contextvars.ContextVar[str] = contextvars.ContextVar("runtime_mlflow_p
 @lru_cache(maxsize=None)
 def _metric(kind: str) -> Any:
     from mlserver.metrics.registry import REGISTRY
-    from prometheus_client import Counter, Histogram
+    from prometheus_client import Counter, Gauge, Histogram
 
     if kind == "requests":
         return Counter("runtime_mlflow_requests", "Requests answered by runtime_mlflow's models, by protocol",
@@ -48,6 +52,15 @@ def _metric(kind: str) -> Any:
     if kind == "restarts":
         return Counter("runtime_mlflow_model_restarts", "Restarts of a model's process or worker", ["model"],
                        registry=REGISTRY)
+    if kind == "inflight":
+        return Gauge("runtime_mlflow_requests_inflight", "Requests a model holds (max_inflight caps it)", ["model"],
+                     registry=REGISTRY, multiprocess_mode="livesum")
+    if kind == "shed":
+        return Counter("runtime_mlflow_requests_shed", "Requests refused at a model's max_inflight (503)", ["model"],
+                       registry=REGISTRY)
+    if kind == "timed_out":
+        return Counter("runtime_mlflow_requests_timed_out", "Requests past a model's request_timeout (504)",
+                       ["model"], registry=REGISTRY)
     if kind == "fill":
         return Histogram("runtime_mlflow_cache_fill_seconds", "Time to make a cache entry (download, unpack, build)",
                          ["kind", "step"], registry=REGISTRY, buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
@@ -74,6 +87,19 @@ def protocol(name: str) -> Iterator[None]:
 
 def restarted(model: str) -> None:
     _metric("restarts").labels(model).inc()
+
+
+def inflight(model: str) -> Any:
+    """The gauge of the requests ``model`` holds."""
+    return _metric("inflight").labels(model)
+
+
+def shed(model: str) -> None:
+    _metric("shed").labels(model).inc()
+
+
+def timed_out(model: str) -> None:
+    _metric("timed_out").labels(model).inc()
 
 
 def cache_lookup(kind: str, hit: bool) -> None:

@@ -15,13 +15,21 @@ from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse
 
 from . import compat, heap
+from .admission import Admission
+from .compat import lifecycle as compat_lifecycle
 from .compat.loading import server_settings
 from .compat.placement import load_in_main_process
-from .errors import PredictionError
+from .errors import PredictionError, TimedOut
 from .protocols import ProtocolRequest, Reply
+from .protocols.reply import SCORING_TIMEOUT, scoring_timeout
+from .protocols.table import BY_NAME
 
 if TYPE_CHECKING:
     from .loaded import Loaded
+
+# MLServer imports this module while it reads the model settings, before it makes its server:
+# its start, stop (the drain) and readiness must be this runtime's by then (see compat.lifecycle)
+compat_lifecycle.install()
 
 
 def is_ours(model: MLModel) -> bool:
@@ -48,6 +56,7 @@ class MLflowRuntime(MLModel):
         compat.install(is_ours)
         super().__init__(settings)
         self._loaded: Loaded | None = None
+        self._admitting: Admission | None = None
         self._own_workers: int | None = None
         params = self.settings.parameters
         if params is None or not (params.environment_tarball or params.environment_path):
@@ -66,12 +75,15 @@ class MLflowRuntime(MLModel):
         from . import loaded
 
         self._loaded = await loaded.load(self)
+        limits = self._loaded.settings
+        self._admitting = Admission(self.name, limits.max_inflight, limits.request_timeout, limits.timeout_source)
         return True
 
     async def unload(self) -> bool:
         if self._loaded is not None:
             await self._loaded.unload()
             self._loaded = None
+            self._admitting = None
         heap.release()
         return True
 
@@ -86,14 +98,41 @@ class MLflowRuntime(MLModel):
             response.parameters = self._loaded.metadata_parameters()
         return response
 
+    def _admission(self) -> Admission:
+        if self._admitting is None:
+            raise PredictionError(f"model {self.name!r} is not loaded")
+        return self._admitting
+
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
+        """Admit the request (``max_inflight``, ``request_timeout``: :mod:`.admission`), then answer it."""
+        return await self._admission().run(self.predict_admitted, payload)
+
+    async def predict_admitted(self, payload: InferenceRequest) -> InferenceResponse:
+        """Answer an admitted request (adaptive batching replaces this: :mod:`.batching`)."""
         return await self._serving().predict(payload)
 
     async def predict_stream(self, payloads: AsyncIterator[InferenceRequest]) -> AsyncIterator[InferenceResponse]:
-        """One response per chunk the model's ``predict_stream`` yields (one response without it)."""
-        async for response in self._serving().predict_stream(payloads):
-            yield response
+        """One response per chunk the model's ``predict_stream`` yields (one response without it);
+        the stream is one admitted request, each chunk within ``request_timeout``."""
+        stream = self._admission().stream(self._serving().predict_stream(payloads))
+        try:
+            async for response in stream:
+                yield response
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
 
     async def answer_protocol(self, kind: str, request: ProtocolRequest) -> Reply:
-        """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`)."""
-        return await self._serving().answer_protocol(kind, request)
+        """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`);
+        a prediction is admitted as :meth:`predict`'s are, and ``/invocations`` keeps
+        ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` when it is set."""
+        found = BY_NAME.get(kind)
+        if found is None or found.counted is None:
+            return await self._serving().answer_protocol(kind, request)
+        timeout, source = scoring_timeout() if found.timed else (None, None)
+        try:
+            return await self._admission().run(self._serving().answer_protocol, kind, request,
+                                               timeout=timeout, source=source)
+        except TimedOut:
+            if source is None:
+                raise
+            return SCORING_TIMEOUT  # MLflow's own limit: MLflow's own answer

@@ -21,6 +21,18 @@ from .errors import ModelLoadError
 PROCESS_GROUP_VARIABLE = "RUNTIME_MLFLOW_PROCESS_GROUP"
 """The process group of every model that names none (unset: each model has processes of its own)."""
 
+TIMEOUT_VARIABLE = "RUNTIME_MLFLOW_REQUEST_TIMEOUT"
+"""Seconds a request may take, for every model that sets no ``request_timeout``; ``none``: no limit."""
+DEFAULT_TIMEOUT = 60.0
+"""As MLflow's scoring server (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``)."""
+INFLIGHT_VARIABLE = "RUNTIME_MLFLOW_MAX_INFLIGHT"
+"""Requests each model may hold at once, for every model that sets no ``max_inflight``; ``none``: no cap."""
+DEFAULT_MAX_INFLIGHT = 64
+"""Twice the heaviest load ``make bench`` puts on one model (32 connections), so no benchmark
+or ordinary client pool meets it; and a full queue of 64 requests on a 3 s model, which a
+model process answers 6 at a time (its threads on 2 cores), clears in 32 s, inside the
+default 60 s timeout: requests refused at once rather than timed out after a minute."""
+
 XTYPES: dict[str, str] = {"ndarray": "np", "dataframe": "pd", "dict": "dict"}
 """Seldon's ``xtype`` values (case-insensitive) and the content type each means."""
 
@@ -66,6 +78,19 @@ class RuntimeSettings:
     until it is back. Unset: ``$RUNTIME_MLFLOW_PROCESS_GROUP``, else the model has processes of
     its own. See :mod:`runtime_mlflow.hosting.placement`."""
 
+    request_timeout: float | None = DEFAULT_TIMEOUT
+    """Seconds a request to the model may take before it is answered 504 (gRPC
+    DEADLINE_EXCEEDED); None (``none``): no limit. Unset: ``$RUNTIME_MLFLOW_REQUEST_TIMEOUT``,
+    else 60. ``/invocations`` keeps ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` when it is set."""
+
+    timeout_source: str = f"{TIMEOUT_VARIABLE}'s default"
+    """Where ``request_timeout`` came from, for the 504's message."""
+
+    max_inflight: int | None = DEFAULT_MAX_INFLIGHT
+    """Requests the model may hold at once (predicting, queued, or still running after a
+    timeout); more are refused at once with 503 and ``Retry-After`` (gRPC RESOURCE_EXHAUSTED).
+    None (``none``): no cap. Unset: ``$RUNTIME_MLFLOW_MAX_INFLIGHT``, else 64."""
+
     @classmethod
     def from_model_settings(cls, settings: ModelSettings) -> RuntimeSettings:
         """Read and check the parameters; raises ModelLoadError naming a bad one."""
@@ -101,7 +126,57 @@ class RuntimeSettings:
             process_group=_group(settings.name, values.get("process_group") or values.get("inference_pool_gid")
                                  or (settings.parameters.inference_pool_gid if settings.parameters else None)
                                  or os.environ.get(PROCESS_GROUP_VARIABLE) or None),
+            **_limits(settings.name, values),
         )
+
+
+def _limits(model: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``request_timeout`` (and where it came from) and ``max_inflight``, from the parameters or the variables."""
+    if "request_timeout" in values:
+        timeout = _seconds(f"model {model!r}: parameter request_timeout", values["request_timeout"])
+        source = f"the model's request_timeout of {values['request_timeout']}"
+    elif os.environ.get(TIMEOUT_VARIABLE, "").strip():
+        timeout = _seconds(TIMEOUT_VARIABLE, os.environ[TIMEOUT_VARIABLE])
+        source = f"{TIMEOUT_VARIABLE}={os.environ[TIMEOUT_VARIABLE].strip()}"
+    else:
+        timeout, source = DEFAULT_TIMEOUT, f"{TIMEOUT_VARIABLE}'s default of {DEFAULT_TIMEOUT:g} s"
+    if "max_inflight" in values:
+        cap = _count(f"model {model!r}: parameter max_inflight", values["max_inflight"])
+    elif os.environ.get(INFLIGHT_VARIABLE, "").strip():
+        cap = _count(INFLIGHT_VARIABLE, os.environ[INFLIGHT_VARIABLE])
+    else:
+        cap = DEFAULT_MAX_INFLIGHT
+    return {"request_timeout": timeout, "timeout_source": source, "max_inflight": cap}
+
+
+def _none(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("none", "off", ""))
+
+
+def _seconds(what: str, value: Any) -> float | None:
+    """A positive number of seconds, or None for ``none``; ModelLoadError naming ``what`` otherwise."""
+    if _none(value):
+        return None
+    try:
+        seconds = float(value) if not isinstance(value, bool) else -1.0
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ModelLoadError(f"{what} is {value!r}; expected a number of seconds above 0, or none")
+    return seconds
+
+
+def _count(what: str, value: Any) -> int | None:
+    """A positive whole number, or None for ``none``; ModelLoadError naming ``what`` otherwise."""
+    if _none(value):
+        return None
+    try:
+        count = int(value) if not isinstance(value, (bool, float)) or float(value).is_integer() else 0
+    except (TypeError, ValueError):
+        count = 0
+    if isinstance(value, bool) or count < 1:
+        raise ModelLoadError(f"{what} is {value!r}; expected a whole number of requests above 0, or none")
+    return count
 
 
 def _environment(model: str, value: Any) -> str | None:

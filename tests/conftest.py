@@ -114,7 +114,8 @@ def model_dirs(tmp_path_factory: pytest.TempPathFactory, wine_data: pd.DataFrame
         root / "countdown",
         pyfuncs.Countdown(),
         ModelSignature(_cols(("long", "n")), None, ParamSchema([ParamSpec("gate", "string", ""),
-                                                              ParamSpec("fail_at", "long", -1)])),
+                                                              ParamSpec("fail_at", "long", -1),
+                                                              ParamSpec("pause", "double", 0.0)])),
     )
     return dirs
 

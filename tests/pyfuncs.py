@@ -107,7 +107,8 @@ class Countdown(mlflow.pyfunc.PythonModel):
 
     With the ``gate`` param (a folder) it waits after chunk i until the client has created
     ``gate/i``: a server that held chunks back until the end would make it wait forever
-    (it gives up after 30 s). ``fail_at`` raises ValueError instead of that chunk.
+    (it gives up after 30 s). ``fail_at`` raises ValueError instead of that chunk; ``pause``
+    sleeps that many seconds before each chunk (a slow stream).
     MLflow hands ``predict_stream`` a single input: here the value of ``n``.
     """
 
@@ -130,6 +131,7 @@ class Countdown(mlflow.pyfunc.PythonModel):
         for i in range(self._count(model_input)):
             if i == params.get("fail_at", -1):
                 raise ValueError(f"countdown was told to fail at chunk {i}")
+            time.sleep(params.get("pause", 0.0))
             yield f"token-{i}"
             if params.get("gate"):
                 deadline = time.monotonic() + 30
@@ -218,3 +220,28 @@ try:
             return [f"{m.role}: {m.content}" for m in model_input]
 except ImportError:  # pragma: no cover - pydantic comes with MLflow
     pass
+
+
+class Diary(mlflow.pyfunc.PythonModel):
+    """Sleeps ``seconds``; first appends its ``tag`` to the file ``model_config["diary"]``, so a
+    test can tell which requests the model started."""
+
+    def predict(self, context, model_input, params=None):
+        import time
+
+        with open(context.model_config["diary"], "a") as diary:
+            diary.write(f"{model_input['tag'].iloc[0]}\n")
+        time.sleep(float(model_input["seconds"].iloc[0]))
+        return model_input["seconds"].to_numpy()
+
+
+class SlowLoad(mlflow.pyfunc.PythonModel):
+    """Takes ``model_config["seconds"]`` to load; answers x."""
+
+    def load_context(self, context):
+        import time
+
+        time.sleep(float(context.model_config["seconds"]))
+
+    def predict(self, context, model_input, params=None):
+        return model_input["x"].to_numpy()

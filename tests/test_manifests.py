@@ -259,3 +259,22 @@ def test_the_checks_refuse_a_broken_object(engine, kind, path, value, named):
 @pytest.mark.parametrize("path", sorted(DEPLOY.rglob("*.yaml")), ids=lambda p: p.name)
 def test_no_registry_host_is_written(path):
     assert not re.search(r"image:\s*\S+\.\S+/", path.read_text()), "images are named without a registry host"
+
+
+def test_the_grace_periods_fit_the_preStop_and_the_drain():
+    """Kubernetes sends SIGKILL ``terminationGracePeriodSeconds`` after it began stopping the pod
+    (the preStop counts): it must cover a preStop sleep, the drain, and a margin."""
+    pods = [(d["spec"]["predictor"], d["spec"]["predictor"]["model"]) for d in by_kind(documents("kserve"),
+                                                                                      "InferenceService")
+            if "terminationGracePeriodSeconds" in d["spec"]["predictor"]]
+    pods += [(d["spec"]["podSpec"], d["spec"]["podSpec"]["containers"][0]) for d in by_kind(documents("seldon-core-2"),
+                                                                                           "Server")]
+    runtimes = by_kind(documents("kserve"), "ServingRuntime") + by_kind(documents("kserve"), "ClusterServingRuntime")
+    assert pods and runtimes
+    for runtime in runtimes:
+        assert env_of(runtime["spec"]["containers"][0])["RUNTIME_MLFLOW_SHUTDOWN_TIMEOUT"] == "25"
+    for pod, container in pods:
+        shutdown = float(env_of(container).get("RUNTIME_MLFLOW_SHUTDOWN_TIMEOUT", "25"))
+        pre_stop = container["lifecycle"]["preStop"]
+        sleep = float(pre_stop["exec"]["command"][-1]) if "exec" in pre_stop else 60  # the agent's drain: allow 60 s
+        assert pod["terminationGracePeriodSeconds"] >= sleep + shutdown + 5, (pod, container["lifecycle"])

@@ -18,7 +18,11 @@ first model of this runtime, in its main process and in each worker):
 * ``worker_errors``: the runtime's errors in its own words across MLServer's workers (a
   model in MLServer's own ``environment_tarball`` runs in one);
 * ``worker_restarts``: 503 while MLServer restarts such a worker;
-* ``not_ready``: a model that is not ready answers 503 with the reason, not 400.
+* ``not_ready``: a model that is not ready answers 503 with the reason, not 400;
+* ``grpc_status``: 503 UNAVAILABLE, 504 DEADLINE_EXCEEDED, an overloaded model RESOURCE_EXHAUSTED;
+* ``lifecycle``: MLServer's ``stop`` replaced by the drain, ``start`` and readiness by what
+  :mod:`runtime_mlflow.lifecycle` says (installed earlier too, when the runtime is imported:
+  MLServer has made its server before it makes a model).
 
 (``converters`` holds the wrapper both gRPC converter patches are made of.)
 
@@ -36,14 +40,15 @@ from typing import Callable
 
 from mlserver.model import MLModel
 
-PATCHES = ("loading", "grpc_stream", "grpc_requests", "worker_errors", "worker_restarts", "not_ready")
+PATCHES = ("loading", "grpc_stream", "grpc_requests", "worker_errors", "worker_restarts", "not_ready", "grpc_status",
+           "lifecycle")
 """The modules :func:`install` engages, in that order."""
 
 
 def install(is_ours: Callable[[MLModel], bool]) -> None:
     """Install every patch on MLServer (each once); ``is_ours`` tells this runtime's models
     (the protocol routes answer only those)."""
-    from . import grpc_requests, grpc_stream, loading, not_ready, worker_errors, worker_restarts
+    from . import grpc_requests, grpc_status, grpc_stream, lifecycle, loading, not_ready, worker_errors, worker_restarts
 
     loading.install(is_ours)
     grpc_stream.install()
@@ -51,6 +56,8 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
     worker_errors.install()
     worker_restarts.install()
     not_ready.install()
+    grpc_status.install()
+    lifecycle.install()
 
 
 def engaged() -> dict[str, bool]:

@@ -4,9 +4,9 @@ MLServer 1.7.1 has no public hook for a runtime in its main process (the runtime
 live in a worker). Its model registry calls ``RESTServer.add_custom_handlers`` for every
 model it loads, in the main process and before ``load_batching``; :func:`install` wraps that
 method (once) so that, for a model of this runtime, it first adds the protocol routes to the
-app, then takes adaptive batching over from MLServer (see :mod:`runtime_mlflow.batching`), closes
-MLServer's default pool while no model needs it (:mod:`.default_pool`),
-then freezes the main process's heap (see :mod:`runtime_mlflow.heap`). It also keeps the
+app (and counts its requests for the drain: :mod:`.lifecycle`), then takes adaptive batching
+over from MLServer (see :mod:`runtime_mlflow.batching`), closes MLServer's default pool while
+no model needs it (:mod:`.default_pool`), then freezes the main process's heap (see :mod:`runtime_mlflow.heap`). It also keeps the
 server's settings, which MLServer gives no model: :func:`server_settings`.
 """
 
@@ -40,7 +40,7 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
         from .. import heap
         from ..batching import take_over
         from ..protocols import routes
-        from . import default_pool
+        from . import default_pool, lifecycle
 
         global _server
         if is_ours(model):
@@ -48,6 +48,7 @@ def install(is_ours: Callable[[MLModel], bool]) -> None:
             # private: the FastAPI app, its data plane, the data plane's model registry and the server's settings
             data_plane = self._data_plane
             routes.install(self._app, data_plane, data_plane._model_registry, not self._settings.cache_enabled, is_ours)
+            lifecycle.count_requests(self._app)
             default_pool.make_lazy(data_plane._model_registry)
             take_over(model)
             heap.settle()

@@ -3,15 +3,13 @@
 MLServer checks readiness before a request reaches the runtime and answers a model that
 is not ready (loading, reloading, unloading, its process restarting) with 400 "Model x is
 not ready yet.", as if the client had erred. :func:`install` rebinds the exception
-``DataPlane`` raises to one that is a 503 with the reason :mod:`..unavailable` holds, and
-maps 503 to gRPC UNAVAILABLE.
+``DataPlane`` raises to one that is a 503 with the reason :mod:`..unavailable` holds
+(:mod:`.grpc_status` maps 503 to gRPC UNAVAILABLE).
 """
 
 from __future__ import annotations
 
-import grpc
 from mlserver.errors import MLServerError, ModelNotReady
-from mlserver.grpc import utils as grpc_utils
 from mlserver.handlers import dataplane
 
 from .. import unavailable
@@ -32,9 +30,8 @@ class ModelDown(ModelNotReady):
 
 def install() -> None:
     dataplane.ModelNotReady = ModelDown  # type: ignore[misc]
-    grpc_utils.STATUS_CODE_MAPPING.setdefault(503, grpc.StatusCode.UNAVAILABLE)
 
 
 def engaged() -> bool:
     """Whether :func:`install` is in effect."""
-    return dataplane.ModelNotReady is ModelDown and grpc_utils.STATUS_CODE_MAPPING.get(503) == grpc.StatusCode.UNAVAILABLE
+    return dataplane.ModelNotReady is ModelDown

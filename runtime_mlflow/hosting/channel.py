@@ -12,6 +12,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from .. import admission
 from .payload import rmlf_frames as frames
 
 Frame = tuple[dict[str, Any], list[memoryview]]
@@ -87,14 +88,35 @@ class Connection(asyncio.Protocol):
         return rid
 
     async def request(self, header: dict[str, Any], buffers: list[Any] = []) -> Frame:  # noqa: B006 (never mutated)
-        """Send one request and wait for its answer frame."""
+        """Send one request and wait for its answer frame.
+
+        For an admitted request (:mod:`...admission`), the request's place is held until the
+        process answers, even if the caller stops waiting; and if it does, the process is told
+        to skip the request if it has not started it."""
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         rid = self._send(header, buffers)
         self._waiting[rid] = future
-        try:
-            return await future
-        finally:
-            self._waiting.pop(rid, None)
+        ticket = admission.CURRENT.get()
+        if ticket is None:
+            try:
+                return await future
+            finally:
+                self._waiting.pop(rid, None)
+        release = ticket.hold()
+
+        def answered(done: asyncio.Future[Frame]) -> None:
+            if not done.cancelled():
+                done.exception()  # retrieved: no one may be waiting for it any more
+            release()
+
+        future.add_done_callback(answered)
+        ticket.on_abandon(lambda: self._cancel(rid))
+        return await asyncio.shield(future)
+
+    def _cancel(self, rid: int) -> None:
+        """Tell the process that no one waits for request ``rid`` any more (it skips it if it has not started)."""
+        if rid in self._waiting and self.open:
+            self._send({"op": "cancel", "target": rid}, [])
 
     async def stream(self, header: dict[str, Any], buffers: list[Any]) -> AsyncIterator[Frame]:
         """Send one request and yield each frame answering it, the last one included."""
@@ -110,6 +132,7 @@ class Connection(asyncio.Protocol):
                 if item[0].get("op") != "chunk":
                     return
         finally:
+            self._cancel(rid)  # a stream given up on: the process stops it at its next chunk
             self._waiting.pop(rid, None)
 
     def send(self, header: dict[str, Any]) -> None:

@@ -115,14 +115,14 @@ class Group:
             logger.warning("Model %s: its model process was started fresh, not forked (the template has threads)",
                            first.label)
 
-    async def _stop_processes(self) -> None:
+    async def _stop_processes(self, timeout: float = 5.0) -> None:
         self._stopping = True
         if _groups.get(self.key) is self:
             del _groups[self.key]
         for slot in self._slots:
             if slot.restarting is not None:
                 slot.restarting.cancel()
-        await asyncio.gather(*(p.stop() for p in self.processes), return_exceptions=True)
+        await asyncio.gather(*(p.stop(timeout) for p in self.processes), return_exceptions=True)
         for slot in self._slots:
             slot.process = None
 
@@ -208,3 +208,9 @@ def group_for(key: tuple[str, str], env: Path | None, replicas: int) -> Group:
 
 def live_groups() -> list[Group]:
     return list(_groups.values())
+
+
+async def stop_all(timeout: float = 1.0) -> None:
+    """Stop every group's processes (the server is shutting down), each killed if it has not
+    left within ``timeout`` s."""
+    await asyncio.gather(*(group._stop_processes(timeout) for group in live_groups()), return_exceptions=True)

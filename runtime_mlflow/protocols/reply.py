@@ -12,11 +12,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-SCORING_TIMEOUT_BODY = b"Request processing time exceeded limit"
-"""MLflow's 504 body when MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT runs out."""
+SCORING_TIMEOUT_VARIABLE = "MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT"
 
 _SELDON_REASONS = {400: "MICROSERVICE_BAD_DATA", 404: "MICROSERVICE_NOT_FOUND", 413: "MICROSERVICE_BAD_DATA",
-                   503: "MICROSERVICE_UNAVAILABLE"}
+                   503: "MICROSERVICE_UNAVAILABLE", 504: "MICROSERVICE_TIMEOUT"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,12 @@ class Reply:
         return cls(status, json.dumps(value, allow_nan=False).encode(), "application/json")
 
 
+SCORING_TIMEOUT = Reply(504, b"Request processing time exceeded limit", "application/json")
+"""MLflow's own answer when ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` runs out (kept as it is
+when that variable is set; past the model's ``request_timeout`` the answer is an MLflow error
+body naming the limit)."""
+
+
 def scoring_error(status: int, error_code: str, message: str) -> Reply:
     """An error in MLflow's shape."""
     return Reply.json(status, {"error_code": error_code, "message": message})
@@ -41,7 +46,11 @@ def seldon_error(status: int, info: str) -> Reply:
     return Reply.json(status, {"status": {"status": 1, "info": info, "code": -1, "reason": reason}})
 
 
-def scoring_timeout() -> float:
-    """``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` (seconds, 60 by default) as MLflow reads it,
-    without importing MLflow."""
-    return int(os.environ.get("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", "60"))
+def scoring_timeout() -> tuple[float | None, str | None]:
+    """``/invocations``' time limit when ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` is set (seconds,
+    as MLflow reads it, without importing MLflow) and what to call it; ``(None, None)`` when it
+    is not (the model's ``request_timeout`` applies)."""
+    value = os.environ.get(SCORING_TIMEOUT_VARIABLE, "").strip()
+    if not value:
+        return None, None
+    return float(int(value)), f"{SCORING_TIMEOUT_VARIABLE}={value}"

@@ -20,7 +20,6 @@ its status instead of a 200 stream that breaks) before MLServer's own.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, Awaitable, Callable
 
@@ -33,11 +32,12 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .. import metrics, unavailable
+from .. import lifecycle, metrics, unavailable
 from ..compat.workers import call as call_in_worker
+from ..errors import RuntimeMLflowError
 from . import docs, sse, v2
 from .body import TooLarge, max_bytes, read_body
-from .reply import SCORING_TIMEOUT_BODY, Reply, scoring_timeout
+from .reply import Reply
 from .served import ProtocolRequest
 from .table import KINDS, Kind
 
@@ -131,9 +131,9 @@ class Routes:
         call = _call(model, kind.name, ProtocolRequest(body, request.headers.get("content-type"),
                                                        dict(request.query_params), root))
         try:
-            reply = await (asyncio.wait_for(call, scoring_timeout()) if kind.timed else call)
-        except (asyncio.TimeoutError, TimeoutError):
-            return Response(SCORING_TIMEOUT_BODY, 504, media_type="application/json")  # what MLflow answers
+            reply = await call
+        except RuntimeMLflowError as exc:  # refused, timed out, cut by the drain, down: in the protocol's shape
+            return _response(error(exc.status_code, str(exc)))
         except Exception as exc:
             logger.exception("Model %r: %s failed", model.name, request.url.path)
             return _response(error(500, f"model {model.name!r} could not answer: {type(exc).__name__}: {exc}"))
@@ -167,6 +167,8 @@ def _local(kind: Kind, request: Request, model: MLModel | None) -> Response:
     """The answers the route makes itself (see :class:`.table.Kind`)."""
     if kind.local == "pong":
         return PlainTextResponse("pong")  # Seldon's liveness
+    if kind.local in ("ping", "status") and lifecycle.draining():  # MLflow's and Seldon's readiness
+        return _response(kind.protocol.error(503, lifecycle.DRAINING))
     if kind.local == "ping":
         return Response("\n", 200, media_type="application/json")  # what MLflow answers
     assert model is not None

@@ -18,7 +18,8 @@ from typing import Callable
 
 from .reply import Reply, scoring_error, seldon_error
 
-_SCORING_CODES = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 503: "TEMPORARILY_UNAVAILABLE"}
+_SCORING_CODES = {400: "BAD_REQUEST", 404: "RESOURCE_DOES_NOT_EXIST", 413: "BAD_REQUEST", 503: "TEMPORARILY_UNAVAILABLE",
+                  504: "DEADLINE_EXCEEDED"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ class Kind:
     counted: str | None = None
     """The ``protocol`` label it is counted under in ``runtime_mlflow_requests_total`` (the predictions)."""
     timed: bool = False
-    """Bounded by MLflow's scoring timeout (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``)."""
+    """Bounded by MLflow's scoring timeout (``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT``) when it is
+    set, else by the model's ``request_timeout`` as every prediction is (:mod:`...admission`)."""
     root_without_model: bool = False
     """At the root, answered even with no model (Seldon's liveness)."""
     shared_with_mlserver: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from mlserver.grpc import utils as grpc_utils
 from mlserver.handlers import DataPlane, dataplane
 
 from runtime_mlflow import unavailable
-from runtime_mlflow.compat import not_ready
+from runtime_mlflow.compat import grpc_status, not_ready
 
 
 def test_mlserver_raises_the_name_it_imported_when_a_model_is_not_ready():
@@ -21,9 +21,10 @@ def test_mlserver_raises_the_name_it_imported_when_a_model_is_not_ready():
 
 def test_installed_it_is_a_503_that_mlserver_raises_and_grpc_calls_unavailable():
     not_ready.install()
+    grpc_status.install()
     assert dataplane.ModelNotReady is not_ready.ModelDown and issubclass(not_ready.ModelDown, ModelNotReady)
     assert not_ready.ModelDown("m").status_code == 503
-    assert grpc_utils.STATUS_CODE_MAPPING[503] == grpc.StatusCode.UNAVAILABLE
+    assert grpc_utils._grpc_status_code(not_ready.ModelDown("m")) == grpc.StatusCode.UNAVAILABLE
 
 
 def test_the_reason_is_kept_per_version():

@@ -3,7 +3,7 @@ register the same protobuf messages and cannot be imported into one process.
 
 stdin: a JSON list of calls {"model", "inputs": [{"name", "datatype", "data", "shape"}],
 "outputs": [names] | null, "parameters": {} | null, "metadata": bool, "stream": bool,
-"gate": folder | null}; stdout: a JSON list of {"outputs": {name: {"data", "shape", "datatype"}}}
+"gate": folder | null} or {"ready": true} (ServerReady); stdout: a JSON list of {"outputs": {name: {"data", "shape", "datatype"}}}
 or {"error": {"code", "message"}}; a stream call answers {"chunks": [that, ...]}.
 
 A call with "raw": [hex, ...] sends its inputs' raw_input_contents exactly as given, with a
@@ -11,6 +11,10 @@ ModelInferRequest built by hand (tritonclient would refuse a wrong size before s
 {"ok": true} or {"error": {"code", "message"}}. A call with "typed": true sends each input's
 "data" as typed contents instead ("contents": the InferTensorContents field, default the
 datatype's), with no raw contents; it answers {"outputs": {name: data}} or the error.
+
+With ``--parallel``, each call runs at once in a thread of its own, with a client of its own,
+and answers also say when they came (``"at"``: seconds since the process started). A call's
+``"client_timeout"`` is its gRPC deadline in seconds.
 
 A stream call goes through ModelStreamInfer. With a ``gate`` folder, the callback creates
 ``gate/<i>`` when response i arrives (the streaming test model waits for it before its
@@ -29,13 +33,16 @@ from tritonclient.utils import InferenceServerException
 def call(client, spec, target):
     if "raw" in spec or spec.get("typed"):
         return by_hand(spec, target)
+    if spec.get("ready"):
+        return {"ready": client.is_server_ready()}
     if spec.get("metadata"):
         meta = client.get_model_metadata(spec["model"], as_json=True)
         return {"metadata": meta}
     if spec.get("stream"):
         return stream(client, spec)
     try:
-        result = client.infer(spec["model"], inputs_of(spec), outputs=outputs_of(spec), parameters=spec.get("parameters"))
+        result = client.infer(spec["model"], inputs_of(spec), outputs=outputs_of(spec), parameters=spec.get("parameters"),
+                              client_timeout=spec.get("client_timeout"))
     except InferenceServerException as exc:
         return {"error": {"code": exc.status(), "message": exc.message()}}
     return answer(result)
@@ -123,8 +130,29 @@ def answer(result):
 
 
 def main():
-    client = grpcclient.InferenceServerClient(sys.argv[1])
-    print(json.dumps([call(client, spec, sys.argv[1]) for spec in json.load(sys.stdin)]))
+    target, specs = sys.argv[1], json.load(sys.stdin)
+    if "--parallel" not in sys.argv:
+        client = grpcclient.InferenceServerClient(target)
+        print(json.dumps([call(client, spec, target) for spec in specs]))
+        return
+    import threading
+    import time
+
+    started, answers = time.monotonic(), [None] * len(specs)
+
+    def one(i, spec):
+        try:
+            answers[i] = call(grpcclient.InferenceServerClient(target), spec, target)
+        except Exception as exc:  # the server went away: what the client saw
+            answers[i] = {"error": {"code": type(exc).__name__, "message": str(exc)}}
+        answers[i]["at"] = time.monotonic() - started
+
+    threads = [threading.Thread(target=one, args=(i, spec)) for i, spec in enumerate(specs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(json.dumps(answers))
 
 
 if __name__ == "__main__":

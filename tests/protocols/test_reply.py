@@ -10,13 +10,16 @@ from mlflow.environment_variables import MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT
 from runtime_mlflow.protocols.reply import scoring_error, scoring_timeout, seldon_error
 
 
-@pytest.mark.parametrize("value", [None, "5", "120"])
+@pytest.mark.parametrize("value", ["5", "120"])
 def test_the_scoring_timeout_is_read_as_mlflow_reads_it(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", raising=False)
-    else:
-        monkeypatch.setenv("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", value)
-    assert scoring_timeout() == MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get()
+    monkeypatch.setenv("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", value)
+    assert scoring_timeout() == (MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT.get(),
+                                 f"MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT={value}")
+
+
+def test_unset_the_models_request_timeout_applies(monkeypatch):
+    monkeypatch.delenv("MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT", raising=False)
+    assert scoring_timeout() == (None, None)
 
 
 def test_error_shapes():

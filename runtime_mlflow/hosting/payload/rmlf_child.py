@@ -14,6 +14,9 @@ server's ``m``:
 * ``unload`` (``m``) -> ``unloaded``;
 * ``predict`` (``m``, ``value``, ``params``) -> ``result`` (``value``);
 * ``stream`` -> one ``chunk`` per item the model's ``predict_stream`` yields, then ``end``;
+* ``cancel`` (``target``: a request's id), not answered: no one waits for that request any
+  more; if it is still waiting for a thread it is answered ``error`` without being run, and a
+  stream stops at its next chunk (a prediction already running runs to its end);
 * ``bye``: the process exits.
 
 Any of them may be answered ``error`` instead (even a stream after some chunks), and the
@@ -63,6 +66,8 @@ class _Server:
         self.models = {}
         self.durations = {}
         self.sending = threading.Lock()
+        self.pending = set()  # ids of requests handed to a thread and not ended
+        self.cancelled = set()  # ids of those no one waits for any more
         self.threads = ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4),
                                           thread_name_prefix="rmlf-predict")
 
@@ -75,6 +80,11 @@ class _Server:
             op = header.get("op")
             if op == "bye":
                 return
+            if op == "cancel":
+                target = header.get("target")
+                if target in self.pending:
+                    self.cancelled.add(target)
+                continue
             try:
                 self.handle(op, header, buffers)
             except Exception as exc:  # every failure is answered; the process keeps serving
@@ -104,34 +114,56 @@ class _Server:
             value = wire.decode(header["value"], buffers)
             params = header.get("params")
             if op == "stream":
+                self.pending.add(rid)
                 self.threads.submit(self.stream, header, model, value, params)
                 return
             durations, rows = self.durations[name], header.get("rows", 1)
             if durations.inline(rows):
                 self.predict(header, durations, rows, model, value, params)
             else:
+                self.pending.add(rid)
                 self.threads.submit(self.predict, header, durations, rows, model, value, params)
         else:
             raise RuntimeError("unknown request %r" % op)
 
     def predict(self, header, durations, rows, model, value, params):
+        rid = header.get("id")
+        self.pending.discard(rid)
+        if self.given_up(rid):
+            return
         try:
             tree, out = wire.encode(durations.timed(rows, model.predict, value, params))
         except Exception as exc:
             self.send(_failure(header, exc))
             return
-        self.send({"op": "result", "id": header.get("id"), "value": tree}, out)
+        self.send({"op": "result", "id": rid, "value": tree}, out)
 
     def stream(self, header, model, value, params):
         rid = header.get("id")
         try:
+            if self.given_up(rid):
+                return
             for item in model.stream(value, params):
+                if self.given_up(rid):
+                    return
                 tree, out = wire.encode(item)
                 self.send({"op": "chunk", "id": rid, "value": tree}, out)
         except Exception as exc:
             self.send(_failure(header, exc))
             return
+        finally:
+            self.pending.discard(rid)
+            self.cancelled.discard(rid)
         self.send({"op": "end", "id": rid})
+
+    def given_up(self, rid):
+        """Whether no one waits for request ``rid`` any more; if so it is answered (an error) and not run."""
+        if rid not in self.cancelled:
+            return False
+        self.cancelled.discard(rid)
+        self.send({"op": "error", "id": rid, "type": "Cancelled", "mro": [], "error_code": None, "traceback": "",
+                   "message": "the request was given up on by its client before the model started it"})
+        return True
 
     def send(self, header, buffers=()):
         with self.sending:
