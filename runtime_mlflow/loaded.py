@@ -18,7 +18,7 @@ from mlserver.logging import logger
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataTensor, Parameters
 
 from . import heap, methods
-from .admission import in_thread
+from .admission import Admission, in_thread
 from .codecs import registry
 from .compat.model_settings import settings_folder
 from .environments import choose, prepare
@@ -145,7 +145,9 @@ class Loaded:
     def __init__(self, runtime: MLModel, host: Local | Remote, settings: RuntimeSettings,
                  signature: ModelSignature | None, held: Held) -> None:
         self.name, self.version, self.outputs = runtime.name, runtime.version, runtime.outputs
-        self.host, self.held, self.settings = host, held, settings
+        self.host, self.held = host, held
+        self.admission = Admission(self.name, settings.max_inflight, settings.request_timeout, settings.timeout_source)
+        """Its requests in flight (``max_inflight``, ``request_timeout``)."""
         self.path, self.source = held.path, held.source
         self.params_schema = signature.params if signature is not None else None
         self.streams = host.method == methods.DEFAULT and streamable(host.metadata)

@@ -15,7 +15,6 @@ from mlserver.settings import ModelSettings
 from mlserver.types import InferenceRequest, InferenceResponse, MetadataModelResponse
 
 from . import compat, heap
-from .admission import Admission
 from .compat import lifecycle as compat_lifecycle
 from .compat.loading import server_settings
 from .compat.placement import load_in_main_process
@@ -56,7 +55,6 @@ class MLflowRuntime(MLModel):
         compat.install(is_ours)
         super().__init__(settings)
         self._loaded: Loaded | None = None
-        self._admitting: Admission | None = None
         self._own_workers: int | None = None
         params = self.settings.parameters
         if params is None or not (params.environment_tarball or params.environment_path):
@@ -75,15 +73,12 @@ class MLflowRuntime(MLModel):
         from . import loaded
 
         self._loaded = await loaded.load(self)
-        limits = self._loaded.settings
-        self._admitting = Admission(self.name, limits.max_inflight, limits.request_timeout, limits.timeout_source)
         return True
 
     async def unload(self) -> bool:
         if self._loaded is not None:
             await self._loaded.unload()
             self._loaded = None
-            self._admitting = None
         heap.release()
         return True
 
@@ -98,14 +93,9 @@ class MLflowRuntime(MLModel):
             response.parameters = self._loaded.metadata_parameters()
         return response
 
-    def _admission(self) -> Admission:
-        if self._admitting is None:
-            raise PredictionError(f"model {self.name!r} is not loaded")
-        return self._admitting
-
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         """Admit the request (``max_inflight``, ``request_timeout``: :mod:`.admission`), then answer it."""
-        return await self._admission().run(self.predict_admitted, payload)
+        return await self._serving().admission.run(self.predict_admitted, payload)
 
     async def predict_admitted(self, payload: InferenceRequest) -> InferenceResponse:
         """Answer an admitted request (adaptive batching replaces this: :mod:`.batching`)."""
@@ -114,7 +104,8 @@ class MLflowRuntime(MLModel):
     async def predict_stream(self, payloads: AsyncIterator[InferenceRequest]) -> AsyncIterator[InferenceResponse]:
         """One response per chunk the model's ``predict_stream`` yields (one response without it);
         the stream is one admitted request, each chunk within ``request_timeout``."""
-        stream = self._admission().stream(self._serving().predict_stream(payloads))
+        serving = self._serving()
+        stream = serving.admission.stream(serving.predict_stream(payloads))
         try:
             async for response in stream:
                 yield response
@@ -125,13 +116,12 @@ class MLflowRuntime(MLModel):
         """Answer MLflow's scoring protocol or Seldon's (see :mod:`runtime_mlflow.protocols`);
         a prediction is admitted as :meth:`predict`'s are, and ``/invocations`` keeps
         ``MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT`` when it is set."""
-        found = BY_NAME.get(kind)
+        serving, found = self._serving(), BY_NAME.get(kind)
         if found is None or found.counted is None:
-            return await self._serving().answer_protocol(kind, request)
+            return await serving.answer_protocol(kind, request)
         timeout, source = scoring_timeout() if found.timed else (None, None)
         try:
-            return await self._admission().run(self._serving().answer_protocol, kind, request,
-                                               timeout=timeout, source=source)
+            return await serving.admission.run(serving.answer_protocol, kind, request, timeout=timeout, source=source)
         except TimedOut:
             if source is None:
                 raise
