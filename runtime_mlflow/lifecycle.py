@@ -35,6 +35,7 @@ import time
 from typing import Any, Iterable, Protocol
 
 from . import admission
+from .errors import Overloaded
 
 logger = logging.getLogger("mlserver.runtime_mlflow")
 
@@ -44,6 +45,7 @@ CLOSING = 2.0
 """Seconds of the shutdown timeout kept for answering what is left and closing (less when T is short)."""
 DRAINING = "the server is shutting down: send requests to another replica"
 
+_RETRY_AFTER = str(Overloaded.retry_after).encode()
 _Key = tuple[str, str]
 
 
@@ -175,7 +177,7 @@ class Counted:
             if message["type"] == "http.response.start" and message["status"] == 503:
                 headers = list(message.get("headers", ()))
                 if not any(name.lower() == b"retry-after" for name, _ in headers):
-                    message = dict(message, headers=[*headers, (b"retry-after", b"1")])
+                    message = dict(message, headers=[*headers, (b"retry-after", _RETRY_AFTER)])
             await send(message)
 
         _state.http += 1

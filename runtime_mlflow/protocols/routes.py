@@ -167,7 +167,7 @@ def _local(kind: Kind, request: Request, model: MLModel | None) -> Response:
     """The answers the route makes itself (see :class:`.table.Kind`)."""
     if kind.local == "pong":
         return PlainTextResponse("pong")  # Seldon's liveness
-    if kind.local in ("ping", "status") and lifecycle.draining():  # MLflow's and Seldon's readiness
+    if kind.readiness and lifecycle.draining():
         return _response(kind.protocol.error(503, lifecycle.DRAINING))
     if kind.local == "ping":
         return Response("\n", 200, media_type="application/json")  # what MLflow answers

@@ -46,6 +46,8 @@ class Kind:
     local: str | None = None
     """What the route answers itself: ``pong`` (text), ``ping`` (MLflow's), ``status`` (Seldon's), ``page``."""
     needs_ready: bool = True
+    readiness: bool = False
+    """A readiness probe of its protocol: it fails (503) while the server drains."""
     counted: str | None = None
     """The ``protocol`` label it is counted under in ``runtime_mlflow_requests_total`` (the predictions)."""
     timed: bool = False
@@ -62,12 +64,12 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("invocations", SCORING, ("/invocations",), "POST", answer="scoring.invocations", counted="invocations",
          timed=True),
-    Kind("ping", SCORING, ("/ping", "/health"), local="ping"),
+    Kind("ping", SCORING, ("/ping", "/health"), local="ping", readiness=True),
     Kind("version", SCORING, ("/version",), answer="scoring.version"),
     Kind("seldon.predict", SELDON, ("/api/v1.0/predictions", "/predict"), "POST", answer="seldon.predict",
          counted="seldon"),
     Kind("seldon.ping", SELDON, ("/health/ping",), local="pong", needs_ready=False, root_without_model=True),
-    Kind("seldon.status", SELDON, ("/health/status",), local="status"),
+    Kind("seldon.status", SELDON, ("/health/status",), local="status", readiness=True),
     Kind("seldon.metadata", SELDON, ("/api/v1.0/metadata",), answer="seldon.metadata"),
     Kind("openapi", DOCS, ("/openapi.json",), answer="openapi.reply", shared_with_mlserver=("/docs/dataplane.json",),
          links=True),
