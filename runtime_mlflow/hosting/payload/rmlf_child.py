@@ -66,8 +66,9 @@ class _Server:
         self.models = {}
         self.durations = {}
         self.sending = threading.Lock()
-        self.pending = set()  # ids of requests handed to a thread and not ended
+        self.pending = set()  # ids of requests handed to a thread and not started (a stream: not ended)
         self.cancelled = set()  # ids of those no one waits for any more
+        self.marks = threading.Lock()  # both sets change together, from the reader and the threads
         self.threads = ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4),
                                           thread_name_prefix="rmlf-predict")
 
@@ -81,9 +82,9 @@ class _Server:
             if op == "bye":
                 return
             if op == "cancel":
-                target = header.get("target")
-                if target in self.pending:
-                    self.cancelled.add(target)
+                with self.marks:
+                    if header.get("target") in self.pending:
+                        self.cancelled.add(header.get("target"))
                 continue
             try:
                 self.handle(op, header, buffers)
@@ -128,8 +129,7 @@ class _Server:
 
     def predict(self, header, durations, rows, model, value, params):
         rid = header.get("id")
-        self.pending.discard(rid)
-        if self.given_up(rid):
+        if self.given_up(rid, started=True):
             return
         try:
             tree, out = wire.encode(durations.timed(rows, model.predict, value, params))
@@ -152,15 +152,21 @@ class _Server:
             self.send(_failure(header, exc))
             return
         finally:
-            self.pending.discard(rid)
-            self.cancelled.discard(rid)
+            with self.marks:
+                self.pending.discard(rid)
+                self.cancelled.discard(rid)
         self.send({"op": "end", "id": rid})
 
-    def given_up(self, rid):
-        """Whether no one waits for request ``rid`` any more; if so it is answered (an error) and not run."""
-        if rid not in self.cancelled:
+    def given_up(self, rid, started=False):
+        """Whether no one waits for request ``rid`` any more; if so it is answered (an error) and not
+        run. ``started``: the request starts now, and a cancel from now on is not for it."""
+        with self.marks:
+            gone = rid in self.cancelled
+            self.cancelled.discard(rid)
+            if started:
+                self.pending.discard(rid)
+        if not gone:
             return False
-        self.cancelled.discard(rid)
         self.send({"op": "error", "id": rid, "type": "Cancelled", "mro": [], "error_code": None, "traceback": "",
                    "message": "the request was given up on by its client before the model started it"})
         return True
